@@ -1,0 +1,100 @@
+# lib.sh - shared helpers for the real-kernel integration tests.
+# Sourced by each tests/integration/*.sh.  Exit 77 means "skipped" to the
+# automake test driver.
+#
+# Environment set by the Makefile: top_srcdir, top_builddir, PYTHON3.
+
+set -u
+
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+: "${PYTHON3:=python3}"
+
+AGENT="$top_builddir/cellos-telemetry"
+RECV="$top_builddir/cellos-telemetry-recv"
+WEXEC="$top_builddir/cellos-workload-exec"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*"; }
+
+require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+require_prog() { [ -x "$1" ] || skip "$1 not built"; }
+require_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
+
+# A private scratch directory, removed at exit with every process started
+# through bg (killed first).
+T=$(mktemp -d "${TMPDIR:-/tmp}/cellos-it.XXXXXX")
+BG_PIDS=""
+cleanup() {
+	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $BG_PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# bg CMD...: start CMD in the background and remember its pid in $BG_PID.
+bg() {
+	"$@" &
+	BG_PID=$!
+	BG_PIDS="$BG_PIDS $BG_PID"
+}
+
+# wait_until SECONDS CMD...: poll CMD (every 20 ms) until it succeeds;
+# fail the test when the deadline passes.  The deadline is a ceiling, not a
+# sleep: the common case returns as soon as the condition holds.
+wait_until() {
+	local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.02
+	done
+}
+
+# Number of lines of FILE that match the extended regex.
+count_lines() { grep -cE -- "$2" "$1" 2>/dev/null || true; }
+
+# socket_listening PATH: something listens on the Unix socket PATH.
+socket_listening() { [ -S "$1" ]; }
+
+# start_recv SOCKET OUTFILE [ARGS...]: the receiver listening on SOCKET,
+# JSON lines to OUTFILE; waits until the socket exists.  $RECV_PID.
+start_recv() {
+	local sock=$1 out=$2
+	shift 2
+	bg "$RECV" --listen="$sock" --output="$out" "$@"
+	RECV_PID=$BG_PID
+	wait_until 10 socket_listening "$sock" || fail "receiver did not listen on $sock"
+}
+
+# start_agent SOCKET [ARGS...]: the agent with a unix: sink and --ready-fd;
+# returns once it reported ready.  $AGENT_PID.
+start_agent() {
+	local sock=$1
+	shift
+	local fifo="$T/ready.$$.$RANDOM"
+	mkfifo "$fifo"
+	bg sh -c 'exec 3>"$1"; shift; exec "$@"' sh "$fifo" \
+		"$AGENT" --sink="unix:$sock" --ready-fd=3 "$@"
+	AGENT_PID=$BG_PID
+	# Blocks until the agent writes its newline or exits (EOF).
+	local line
+	if ! read -r -t 20 line <"$fifo"; then
+		fail "agent did not become ready"
+	fi
+	rm -f "$fifo"
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited during startup"
+}
+
+# json_check FILE: every line of FILE is a JSON object (independent parser).
+json_check() {
+	"$PYTHON3" - "$1" <<'PY' || fail "$1 holds a line that is not valid JSON"
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    obj = json.loads(line)
+    if not isinstance(obj, dict):
+        raise SystemExit("line %d is not an object" % n)
+PY
+}
