@@ -1,0 +1,167 @@
+/*
+ * cbor.c - the CBOR subset writer and reader (see cbor.h).
+ */
+#include "cbor.h"
+
+#include <string.h>
+
+void cbor_writer_init(struct cbor_writer *w, uint8_t *buf, size_t cap)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->full = false;
+}
+
+size_t cbor_head_size(uint64_t v)
+{
+	if (v <= CBOR_AI_DIRECT_MAX)
+		return 1;
+	if (v <= UINT8_MAX)
+		return 2;
+	if (v <= UINT16_MAX)
+		return 3;
+	if (v <= UINT32_MAX)
+		return 5;
+	return 9;
+}
+
+size_t cbor_text_size(size_t len)
+{
+	return cbor_head_size(len) + len;
+}
+
+/* Reserve n bytes; NULL (and the writer marked full) when they do not fit. */
+static uint8_t *reserve(struct cbor_writer *w, size_t n)
+{
+	uint8_t *at;
+
+	if (w->full || n > w->cap - w->len) {
+		w->full = true;
+		return NULL;
+	}
+	at = w->buf + w->len;
+	w->len += n;
+	return at;
+}
+
+void cbor_put_head(struct cbor_writer *w, enum cbor_major major, uint64_t v)
+{
+	size_t n = cbor_head_size(v);
+	uint8_t *at = reserve(w, n);
+	uint8_t ib = (uint8_t)(major << 5);
+	size_t i;
+
+	if (at == NULL)
+		return;
+	switch (n) {
+	case 1:
+		at[0] = ib | (uint8_t)v;
+		return;
+	case 2:
+		at[0] = ib | CBOR_AI_1BYTE;
+		break;
+	case 3:
+		at[0] = ib | CBOR_AI_2BYTES;
+		break;
+	case 5:
+		at[0] = ib | CBOR_AI_4BYTES;
+		break;
+	default:
+		at[0] = ib | CBOR_AI_8BYTES;
+		break;
+	}
+	/* The argument follows in network byte order. */
+	for (i = n - 1; i >= 1; i--) {
+		at[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+void cbor_put_uint(struct cbor_writer *w, uint64_t v)
+{
+	cbor_put_head(w, CBOR_MAJOR_UINT, v);
+}
+
+void cbor_put_text(struct cbor_writer *w, const void *s, size_t len)
+{
+	uint8_t *at;
+
+	cbor_put_head(w, CBOR_MAJOR_TEXT, len);
+	at = reserve(w, len);
+	if (at != NULL && len > 0)
+		memcpy(at, s, len);
+}
+
+void cbor_reader_init(struct cbor_reader *r, const uint8_t *p, size_t len)
+{
+	r->p = p;
+	r->len = len;
+	r->off = 0;
+}
+
+static bool major_in_subset(unsigned major)
+{
+	return major == CBOR_MAJOR_UINT || major == CBOR_MAJOR_TEXT ||
+	       major == CBOR_MAJOR_MAP;
+}
+
+enum wire_error cbor_read_head(struct cbor_reader *r, struct cbor_head *h)
+{
+	size_t left = cbor_reader_left(r);
+	size_t argn, i;
+	uint8_t ib;
+	uint64_t v;
+
+	h->off = r->off;
+	h->major = 0;
+	h->additional = 0;
+	h->value = 0;
+	if (left == 0)
+		return WIRE_ERR_UNEXPECTED_EOF;
+	ib = r->p[r->off];
+	h->major = ib >> 5;
+	h->additional = ib & 0x1f;
+	if (!major_in_subset(h->major))
+		return WIRE_ERR_UNSUPPORTED_MAJOR;
+	if (h->additional <= CBOR_AI_DIRECT_MAX) {
+		h->value = h->additional;
+		r->off++;
+		return WIRE_OK;
+	}
+	switch (h->additional) {
+	case CBOR_AI_1BYTE:
+		argn = 1;
+		break;
+	case CBOR_AI_2BYTES:
+		argn = 2;
+		break;
+	case CBOR_AI_4BYTES:
+		argn = 4;
+		break;
+	case CBOR_AI_8BYTES:
+		argn = 8;
+		break;
+	default: /* 28-30 reserved, 31 indefinite */
+		return WIRE_ERR_UNSUPPORTED_ADDITIONAL;
+	}
+	if (left - 1 < argn)
+		return WIRE_ERR_UNEXPECTED_EOF;
+	v = 0;
+	for (i = 0; i < argn; i++)
+		v = (v << 8) | r->p[r->off + 1 + i];
+	h->value = v;
+	r->off += 1 + argn;
+	return WIRE_OK;
+}
+
+enum wire_error cbor_read_text_bytes(struct cbor_reader *r,
+				     const struct cbor_head *h,
+				     const uint8_t **s)
+{
+	if (h->value > cbor_reader_left(r))
+		return WIRE_ERR_UNEXPECTED_EOF;
+	*s = r->p + r->off;
+	r->off += (size_t)h->value;
+	return WIRE_OK;
+}

@@ -1,0 +1,100 @@
+/*
+ * cbor.h - the CBOR subset the wire format uses (internal to libcellos-wire).
+ *
+ * What this module promises:
+ *  - The writer emits RFC 8949 preferred serialization (the shortest head
+ *    for every integer and length) and never writes past its buffer: once
+ *    something does not fit, the writer is marked full and writes nothing
+ *    more, so a caller checks once at the end.
+ *  - The reader accepts any definite head width (additional info 0-27) and
+ *    never reads outside [p, p + len).  It only parses heads and hands out
+ *    text spans; what a field means is codec.c's business.
+ */
+#ifndef CELLOS_WIRE_CBOR_H
+#define CELLOS_WIRE_CBOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cellos_wire.h"
+
+/* CBOR major types (RFC 8949 section 3.1). */
+enum cbor_major {
+	CBOR_MAJOR_UINT = 0,
+	CBOR_MAJOR_NEGINT = 1,
+	CBOR_MAJOR_BYTES = 2,
+	CBOR_MAJOR_TEXT = 3,
+	CBOR_MAJOR_ARRAY = 4,
+	CBOR_MAJOR_MAP = 5,
+	CBOR_MAJOR_TAG = 6,
+	CBOR_MAJOR_SIMPLE = 7,
+};
+
+/* Additional-info values with a meaning of their own. */
+#define CBOR_AI_DIRECT_MAX 23 /* 0..23: the value itself */
+#define CBOR_AI_1BYTE 24
+#define CBOR_AI_2BYTES 25
+#define CBOR_AI_4BYTES 26
+#define CBOR_AI_8BYTES 27
+#define CBOR_AI_INDEFINITE 31
+#define CBOR_HEAD_MAX_BYTES 9
+
+/* ---- writer ---- */
+
+struct cbor_writer {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+	bool full; /* something did not fit; len stops growing */
+};
+
+void cbor_writer_init(struct cbor_writer *w, uint8_t *buf, size_t cap);
+
+/* Bytes the preferred head for value v takes (1, 2, 3, 5 or 9). */
+size_t cbor_head_size(uint64_t v);
+
+void cbor_put_head(struct cbor_writer *w, enum cbor_major major, uint64_t v);
+void cbor_put_uint(struct cbor_writer *w, uint64_t v);
+void cbor_put_text(struct cbor_writer *w, const void *s, size_t len);
+
+/* Bytes cbor_put_text would write for a text of len bytes. */
+size_t cbor_text_size(size_t len);
+
+/* ---- reader ---- */
+
+struct cbor_reader {
+	const uint8_t *p;
+	size_t len;
+	size_t off; /* next byte to read */
+};
+
+struct cbor_head {
+	size_t off;          /* offset of the initial byte */
+	unsigned major;      /* 0..7 */
+	unsigned additional; /* 0..31 */
+	uint64_t value;      /* the argument: integer, length or count */
+};
+
+void cbor_reader_init(struct cbor_reader *r, const uint8_t *p, size_t len);
+
+/* Read one head.  Fails with WIRE_ERR_UNEXPECTED_EOF when the head runs
+ * past the end, WIRE_ERR_UNSUPPORTED_MAJOR for a major type outside
+ * {0, 3, 5}, WIRE_ERR_UNSUPPORTED_ADDITIONAL for additional info 28-31.
+ * On failure h->off, h->major and h->additional say what was found as far
+ * as it could be read (additional is 0..31 once the initial byte exists),
+ * and the reader does not advance. */
+enum wire_error cbor_read_head(struct cbor_reader *r, struct cbor_head *h);
+
+/* After a text head h: hand out the h->value bytes that follow.  Fails with
+ * WIRE_ERR_UNEXPECTED_EOF (reader unchanged) when they run past the end. */
+enum wire_error cbor_read_text_bytes(struct cbor_reader *r,
+				     const struct cbor_head *h,
+				     const uint8_t **s);
+
+static inline size_t cbor_reader_left(const struct cbor_reader *r)
+{
+	return r->len - r->off;
+}
+
+#endif /* CELLOS_WIRE_CBOR_H */

@@ -46,7 +46,8 @@ extern "C" {
 #define WIRE_COMM_MAX_BYTES (WIRE_COMM_MAX_CHARS * 4)
 
 /* Room for the longest JSON rendering of one event's wire fields
- * (wire_event_to_json): every comm byte escaped as \u00XX, plus keys. */
+ * (wire_event_to_json) whose comm is valid (at most 16 characters, each
+ * at worst escaped as \u00XX), plus keys and the NUL. */
 #define WIRE_JSON_MAX_BYTES 512
 
 /* ---- probe identifiers ------------------------------------------------ */
@@ -203,7 +204,8 @@ enum wire_stream_status wire_stream_feed(struct wire_stream *s,
 
 /* The peer closed the stream.  WIRE_OK when it ended on a frame boundary,
  * else WIRE_ERR_SHORT_HEADER (inside a header) or WIRE_ERR_FRAME_TRUNCATED
- * (inside a body), with d filled.  d may be NULL. */
+ * (inside a body), or WIRE_ERR_FRAME_TOO_LARGE again after a fatal
+ * error, with d filled.  d may be NULL. */
 enum wire_error wire_stream_finish(const struct wire_stream *s,
 				   struct wire_error_detail *d);
 
@@ -238,9 +240,11 @@ void wire_event_set_comm(struct wire_event *ev, const void *raw, size_t len);
  *   "content_version":256,"probe_source":"process.spawned",
  *   "guest_pid":42,"guest_comm":"sh","guest_monotonic_ns":1000000000
  * comm is escaped so that the result is valid JSON for any UTF-8 (quotes,
- * backslashes, control characters as \u00XX).  Returns the length written
- * (NUL-terminated), or 0 when cap is too small (WIRE_JSON_MAX_BYTES is
- * always enough). */
+ * backslashes, control characters and DEL as \u00xx; a byte that is not
+ * valid UTF-8 as \ufffd).  Returns the length written (NUL-terminated),
+ * or 0 when cap is too small or ev->probe is out of range
+ * (WIRE_JSON_MAX_BYTES is always enough for an event the decoder
+ * produced or the encoder accepts). */
 size_t wire_event_to_json(const struct wire_event *ev, char *buf, size_t cap);
 
 /* Append s[0..len) to buf as a JSON string body (no quotes), escaping as
