@@ -1,0 +1,102 @@
+/*
+ * sink.h - where the stream goes: a vsock or Unix stream socket, or stdout.
+ *
+ * What it promises:
+ * - Nothing blocks.  Connects are non-blocking and complete through the
+ *   reactor (EPOLLOUT + SO_ERROR); writes are non-blocking; a peer that
+ *   is slow makes records wait in the queue, never the caller.
+ * - Memory is allocated once, in sink_create(): the queue is a fixed-size
+ *   ring of whole records (see queue.h).  A record that does not fit is
+ *   refused (sink_push returns false) and the caller counts the drop.
+ * - The sink never gives up: a listener that is absent, refuses, closes or
+ *   restarts is retried with capped exponential backoff plus jitter
+ *   (backoff.h), from a timerfd in the reactor; queued records survive, and
+ *   a record cut off by a dead connection is sent again whole on the next
+ *   one.  Writes use MSG_NOSIGNAL, so a dead peer is EPIPE, not SIGPIPE.
+ *   Connection trouble is logged rate-limited: the first failure, then at
+ *   most one "still failing" line a minute.
+ * - The stdout sink ("-") writes to fd 1 made non-blocking (its flags are
+ *   restored by sink_destroy).  If stdout goes away (EPIPE, hangup) that is
+ *   logged once and records stay queued until the queue is full, so the
+ *   drops keep being counted; the agent keeps running.  SIGPIPE is set to
+ *   SIG_IGN for the stdout sink, since write(2) to a pipe has no
+ *   MSG_NOSIGNAL.
+ * - Counters: STAT_WRITTEN per whole record written, STAT_QUEUED (gauge,
+ *   records in the queue), STAT_RECONNECTS per connection established.
+ *
+ * Records are opaque bytes here: the caller hands in whole frames (or
+ * whole JSON lines for --format=json).
+ */
+#ifndef CELLOS_AGENT_SINK_H
+#define CELLOS_AGENT_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cellos_wire.h"
+#include "queue.h"
+
+struct reactor;
+struct sink;
+
+#define SINK_DEFAULT_URI "vsock:2:9001"
+/* --queue-bytes: default, and the range the CLI accepts.  The minimum
+ * holds one largest frame with its queue header. */
+#define SINK_QUEUE_DEFAULT_BYTES ((size_t)1 << 20)
+#define SINK_QUEUE_MIN_BYTES ((size_t)WIRE_MAX_FRAME_BYTES + QUEUE_RECORD_HEADER_BYTES)
+#define SINK_QUEUE_MAX_BYTES ((size_t)1 << 30)
+
+/* sizeof(((struct sockaddr_un *)0)->sun_path) on Linux. */
+#define SINK_PATH_BYTES 108
+/* The largest text sink_describe() writes, with its NUL. */
+#define SINK_DESCRIBE_BYTES (SINK_PATH_BYTES + 16)
+
+struct sink_addr {
+	enum sink_kind { SINK_VSOCK, SINK_UNIX, SINK_STDOUT } kind;
+	unsigned int cid, port;       /* SINK_VSOCK */
+	char path[SINK_PATH_BYTES];   /* SINK_UNIX, NUL-terminated */
+};
+
+/* Parse a --sink value: "vsock:CID:PORT" (decimal; CID and PORT in
+ * 0..4294967294, since 4294967295 is VMADDR_CID_ANY / VMADDR_PORT_ANY and
+ * cannot be connected to), "unix:PATH" (PATH not empty, at most 107 bytes)
+ * or "-" (standard output).  0, or -1 with err (errlen bytes, NUL-terminated)
+ * set to one line naming the value and what is allowed, without the option
+ * name (the caller prefixes "--sink: "). */
+int sink_parse(const char *uri, struct sink_addr *out, char *err, size_t errlen);
+
+/* "vsock:2:9001", "unix:/run/x.sock" or "standard output", for logs. */
+void sink_describe(const struct sink_addr *a, char *buf, size_t len);
+
+/* Allocate the sink and its queue of queue_bytes (SINK_QUEUE_MIN_BYTES ..
+ * SINK_QUEUE_MAX_BYTES).  Opens nothing yet.  NULL with errno (EINVAL for a
+ * size out of range, ENOMEM). */
+struct sink *sink_create(const struct sink_addr *a, size_t queue_bytes,
+			 struct reactor *r);
+
+/* Register with the reactor and make the first connect attempt (or make
+ * stdout non-blocking); never blocks.  A listener that is absent is not an
+ * error (it is retried).  -1 with errno only for fatal setup errors: no
+ * timerfd, the reactor refuses the timer, stdout is not open. */
+int sink_start(struct sink *s);
+
+/* Queue one whole record and, when connected and the socket is not known
+ * to be full, write at once.  false: it does not fit, the caller drops it
+ * and counts STAT_DROP_QUEUE_FULL. */
+bool sink_push(struct sink *s, const uint8_t *rec, size_t len);
+
+/* Records still queued (the partly written one included). */
+size_t sink_queued(const struct sink *s);
+
+/* A connection is established (stdout: still writable). */
+bool sink_connected(const struct sink *s);
+
+/* Nothing more will be written: the queue is empty, or the stdout sink is
+ * gone for good.  SIGTERM's drain loops until this or --drain-ms. */
+bool sink_idle(const struct sink *s);
+
+/* Close everything, restore stdout's flags, free.  NULL is fine. */
+void sink_destroy(struct sink *s);
+
+#endif /* CELLOS_AGENT_SINK_H */
