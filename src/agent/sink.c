@@ -297,7 +297,9 @@ static void connect_failed(struct sink *s, int err)
 	close_fd(s);
 	s->fail_streak++;
 	if (s->fail_streak == 1) {
-		agent_log(LOG_WARN, "sink %s: cannot connect: %s; retrying with backoff "
+		/* A listener that keeps coming and going would otherwise log
+		 * this once per cycle. */
+		churn_log(s, LOG_WARN, "sink %s: cannot connect: %s; retrying with backoff "
 			  "(up to every %llu s)", s->name, strerror(err),
 			  (unsigned long long)(BACKOFF_CAP_NS / SINK_NS_PER_SEC));
 		s->fail_logged_ns = now;
@@ -438,10 +440,10 @@ static void established(struct sink *s)
 	s->want_out = false;
 	stats_add(STAT_RECONNECTS, 1);
 	backoff_reset(&s->backoff);
-	if (s->fail_streak > 1)
-		churn_log(s, LOG_INFO, "sink %s: connected after %u failed attempts; "
+	if (s->fail_streak > 0)
+		churn_log(s, LOG_INFO, "sink %s: connected after %u failed attempt%s; "
 			  "%zu records queued", s->name, s->fail_streak,
-			  queue_records(&s->q));
+			  s->fail_streak == 1 ? "" : "s", queue_records(&s->q));
 	else
 		churn_log(s, LOG_INFO, "sink %s: connected; %zu records queued", s->name,
 			  queue_records(&s->q));

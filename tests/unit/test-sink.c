@@ -446,9 +446,45 @@ static void queued_records_arrive_once_listener_appears(void **state)
 	assert_int_equal(stats_get(STAT_RECONNECTS), 1);
 	assert_true(sink_idle(s));
 	assert_true(test_log_count_matching("connected after") == 1);
+	/* The failures grew the delay to >= 640 ms; a connection resets it,
+	 * so losing this one is followed by a retry within ~60 ms. */
+	{
+		uint64_t t0;
+
+		close(c);
+		run_until_connected(f, s, false);
+		t0 = now_ms();
+		run_until_connected(f, s, true);
+		if (now_ms() - t0 > 500)
+			fail_msg("reconnect took %llu ms: backoff not reset by the connection",
+				 (unsigned long long)(now_ms() - t0));
+		c = accept_one(f);
+	}
 	close(c);
 	sink_destroy(s);
 	free(x);
+}
+
+static void flapping_listener_is_logged_rate_limited(void **state)
+{
+	struct fixture *f = *state;
+	struct sink *s = sink_for(f, SINK_QUEUE_DEFAULT_BYTES);
+	int i, c;
+
+	listener_open(f);
+	assert_int_equal(sink_start(s), 0);
+	/* 20 connections accepted and dropped at once: the sink must keep
+	 * reconnecting, and say so in a handful of lines, not 40. */
+	for (i = 0; i < 20; i++) {
+		run_until_connected(f, s, true);
+		c = accept_one(f);
+		close(c);
+		run_until_connected(f, s, false);
+	}
+	assert_int_equal(stats_get(STAT_RECONNECTS), 20);
+	assert_true(test_log_count() <= 6);
+	assert_true(test_log_count_matching("connection lost") >= 1);
+	sink_destroy(s);
 }
 
 static void record_cut_by_dead_connection_is_resent_whole(void **state)
@@ -688,6 +724,7 @@ int main(void)
 		cmocka_unit_test(create_rejects_queue_sizes_out_of_range),
 		cmocka_unit_test_setup_teardown(records_arrive_whole_and_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(queued_records_arrive_once_listener_appears, setup, teardown),
+		cmocka_unit_test_setup_teardown(flapping_listener_is_logged_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(record_cut_by_dead_connection_is_resent_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_queue_while_disconnected_refuses_new_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(peer_hangup_while_idle_is_noticed_and_reconnected, setup, teardown),
