@@ -1,0 +1,104 @@
+/*
+ * audit-rules - look at the kernel's audit state, independently of the
+ * agent's code, for the audit probe tests.
+ *
+ *   audit-rules count    number of audit rules whose strings contain
+ *                        "cellos-telemetry" (the agent's key)
+ *   audit-rules status   "enabled=E pid=P backlog_limit=B backlog_wait_time=W"
+ *
+ * Exit 77 when the kernel has no audit netlink (so a test can skip).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <libmnl/libmnl.h>
+
+#define KEY "cellos-telemetry"
+
+static char buf[1 << 16];
+
+static int count_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	unsigned *n = arg;
+
+	if (nlh->nlmsg_type == AUDIT_LIST_RULES &&
+	    memmem(mnl_nlmsg_get_payload(nlh), mnl_nlmsg_get_payload_len(nlh),
+		   KEY, strlen(KEY)) != NULL)
+		(*n)++;
+	return MNL_CB_OK;
+}
+
+static int status_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct audit_status *st = arg;
+	size_t len = mnl_nlmsg_get_payload_len(nlh);
+
+	if (nlh->nlmsg_type == AUDIT_GET) {
+		memcpy(st, mnl_nlmsg_get_payload(nlh), len < sizeof(*st) ? len : sizeof(*st));
+		return MNL_CB_STOP;
+	}
+	return MNL_CB_OK;
+}
+
+int main(int argc, char **argv)
+{
+	int list = argc == 2 && strcmp(argv[1], "count") == 0;
+	int status = argc == 2 && strcmp(argv[1], "status") == 0;
+
+	if (!list && !status) {
+		fprintf(stderr, "usage: audit-rules count|status\n");
+		return 64;
+	}
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_AUDIT);
+	if (nl == NULL) {
+		perror("audit-rules: socket");
+		return errno == EPROTONOSUPPORT ? 77 : 1;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("audit-rules: bind");
+		return 1;
+	}
+	struct timeval tv = { .tv_sec = 5 };
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = list ? AUDIT_LIST_RULES : AUDIT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = (unsigned)time(NULL);
+	unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		perror("audit-rules: send");
+		return 1;
+	}
+	unsigned n = 0;
+	struct audit_status st;
+	memset(&st, 0, sizeof(st));
+	for (;;) {
+		ssize_t r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (r < 0) {
+			perror("audit-rules: receive");
+			return 1;
+		}
+		int rc = mnl_cb_run(buf, (size_t)r, seq, portid,
+				    list ? count_cb : status_cb, list ? (void *)&n : (void *)&st);
+		if (rc == MNL_CB_ERROR) {
+			perror("audit-rules");
+			return 1;
+		}
+		if (rc == MNL_CB_STOP)
+			break;
+	}
+	if (list)
+		printf("%u\n", n);
+	else
+		printf("enabled=%u pid=%u backlog_limit=%u backlog_wait_time=%u\n",
+		       st.enabled, st.pid, st.backlog_limit, st.backlog_wait_time);
+	mnl_socket_close(nl);
+	return 0;
+}
