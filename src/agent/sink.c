@@ -1,5 +1,6 @@
 /*
- * sink.c - the stream's way out: vsock, Unix socket or stdout (see sink.h).
+ * sink.c - the stream's way out: vsock, Unix socket, character device or
+ * stdout (see sink.h).
  *
  * One state machine per sink:
  *
@@ -10,6 +11,11 @@
  * Every way back to WAIT closes the socket, rewinds a partly written record
  * and arms the timerfd with the next backoff delay.  The stdout sink is
  * CONNECTED from sink_start() on, or DEAD once stdout went away.
+ *
+ * A character device goes through the same machine: open() is its
+ * connect, and it is CONNECTING until the device first polls writable
+ * (a virtio-serial port whose host side is closed polls only EPOLLHUP,
+ * which is a failed attempt, retried with backoff).
  */
 #include "config.h"
 
@@ -29,6 +35,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
@@ -70,7 +77,7 @@ struct sink {
 	struct reactor *r;
 	struct queue q;
 	enum sink_state state;
-	int fd;                 /* the socket, or 1; -1 when none */
+	int fd;                 /* the socket, the device or 1; -1 when none */
 	bool fd_registered;     /* fd is in the reactor */
 	bool want_out;          /* EPOLLOUT is requested: the socket was full */
 	int timer_fd;
@@ -130,7 +137,7 @@ static bool parse_decimal(const char *s, unsigned long max, unsigned long *out,
 	return true;
 }
 
-#define SINK_ALLOWED "expected vsock:CID:PORT, unix:PATH or -"
+#define SINK_ALLOWED "expected vsock:CID:PORT, unix:PATH, chardev:PATH or -"
 
 static int parse_vsock(const char *uri, const char *rest, struct sink_addr *out,
 		       char *err, size_t errlen)
@@ -159,6 +166,34 @@ static int parse_vsock(const char *uri, const char *rest, struct sink_addr *out,
 	out->kind = SINK_VSOCK;
 	out->cid = (unsigned int)cid;
 	out->port = (unsigned int)port;
+	return 0;
+}
+
+/* chardev:PATH: absolute, so that it does not depend on the agent's
+ * working directory, and short enough for the same buffer as unix:. */
+static int parse_chardev(const char *uri, const char *path, struct sink_addr *out,
+			 char *err, size_t errlen)
+{
+	size_t len = strlen(path);
+
+	if (len == 0) {
+		set_err(err, errlen, "'%s': empty path; expected chardev:PATH with an "
+			"absolute device path of 1..%d bytes", uri, SINK_PATH_BYTES - 1);
+		return -1;
+	}
+	if (path[0] != '/') {
+		set_err(err, errlen, "'%s': '%s' is not an absolute path; expected "
+			"chardev:/PATH, e.g. chardev:/dev/vport0p1", uri, path);
+		return -1;
+	}
+	if (len >= SINK_PATH_BYTES) {
+		set_err(err, errlen, "'%.40s...': path is %zu bytes; a device path "
+			"is at most %d bytes", uri, len, SINK_PATH_BYTES - 1);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	out->kind = SINK_CHARDEV;
+	memcpy(out->path, path, len + 1);
 	return 0;
 }
 
@@ -194,6 +229,8 @@ int sink_parse(const char *uri, struct sink_addr *out, char *err, size_t errlen)
 		memcpy(out->path, path, len + 1);
 		return 0;
 	}
+	if (strncmp(uri, "chardev:", 8) == 0)
+		return parse_chardev(uri, uri + 8, out, err, errlen);
 	set_err(err, errlen, "'%s' is not a sink; " SINK_ALLOWED, uri);
 	return -1;
 }
@@ -208,6 +245,9 @@ void sink_describe(const struct sink_addr *a, char *buf, size_t len)
 		break;
 	case SINK_UNIX:
 		(void)snprintf(buf, len, "unix:%s", a->path);
+		break;
+	case SINK_CHARDEV:
+		(void)snprintf(buf, len, "chardev:%s", a->path);
 		break;
 	case SINK_STDOUT:
 	default:
@@ -356,7 +396,8 @@ static ssize_t write_records(struct sink *s, const struct iovec *iov, size_t n)
 {
 	struct msghdr mh;
 
-	if (s->addr.kind == SINK_STDOUT && !s->stdout_is_socket)
+	if (s->addr.kind == SINK_CHARDEV ||
+	    (s->addr.kind == SINK_STDOUT && !s->stdout_is_socket))
 		return writev(s->fd, iov, (int)n);
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = (struct iovec *)iov;
@@ -431,9 +472,10 @@ static void established(struct sink *s)
 	uint32_t ev = EPOLLRDHUP;
 
 	/* The socket is registered (try_connect); EPOLLOUT is only wanted
-	 * again once a write finds the socket full. */
+	 * again once a write finds the socket full.  (A device that cannot
+	 * be polled is not registered: its EAGAIN is retried from the timer.) */
 	s->state = SINK_S_CONNECTED;
-	if (reactor_mod(s->r, s->fd, ev) < 0) {
+	if (s->fd_registered && reactor_mod(s->r, s->fd, ev) < 0) {
 		connection_lost(s, errno);
 		return;
 	}
@@ -488,6 +530,92 @@ static void on_socket(void *ctx, uint32_t events)
 		flush(s);  /* it drops EPOLLOUT once the queue is empty */
 }
 
+/* A character device reports no error code with its hangup: a
+ * virtio-serial port polls EPOLLHUP while nothing on the host has it open,
+ * a tty when its line hung up. */
+static void on_chardev(void *ctx, uint32_t events)
+{
+	struct sink *s = ctx;
+
+	if (s->fd < 0)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		if (s->state == SINK_S_CONNECTING)
+			connect_failed(s, ENOTCONN);
+		else if (s->state == SINK_S_CONNECTED)
+			connection_lost(s, 0);
+		return;
+	}
+	if (!(events & EPOLLOUT))
+		return;
+	if (s->state == SINK_S_CONNECTING)
+		established(s);
+	else if (s->state == SINK_S_CONNECTED)
+		flush(s);  /* it drops EPOLLOUT once the queue is empty */
+}
+
+/* A tty (a serial line) must pass the frames' bytes through untouched: no
+ * newline translation, no flow-control or signal characters, 8 bits, and
+ * no modem lines to wait for. */
+static int make_raw(int fd)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) < 0)
+		return -1;
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL;
+	return tcsetattr(fd, TCSANOW, &t);
+}
+
+/* open() is the chardev's connect.  O_NONBLOCK also keeps the open of a
+ * serial line from waiting for carrier; O_NOCTTY keeps a tty from becoming
+ * the agent's controlling terminal. */
+static void open_chardev(struct sink *s)
+{
+	struct stat st;
+
+	s->fd = open(s->addr.path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (s->fd < 0) {
+		/* e.g. ENOENT until the device's driver has created it. */
+		connect_failed(s, errno);
+		return;
+	}
+	if (fstat(s->fd, &st) < 0) {
+		connect_failed(s, errno);
+		return;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		connect_failed(s, ENODEV);
+		return;
+	}
+	if (isatty(s->fd) && make_raw(s->fd) < 0) {
+		int err = errno;
+
+		agent_log(LOG_ERR, "sink %s: cannot set the tty to raw mode: %s", s->name,
+			  strerror(err));
+		connect_failed(s, err);
+		return;
+	}
+	if (reactor_add(s->r, s->fd, EPOLLOUT, on_chardev, s) == 0) {
+		s->fd_registered = true;
+		s->state = SINK_S_CONNECTING;
+		s->want_out = true;
+		return;
+	}
+	if (errno != EPERM) {
+		int err = errno;
+
+		agent_log(LOG_ERR, "sink %s: cannot watch the device: %s", s->name,
+			  strerror(err));
+		connect_failed(s, err);
+		return;
+	}
+	/* epoll refuses devices without poll support (/dev/null, /dev/kmsg):
+	 * they are always writable. */
+	established(s);
+}
+
 static void try_connect(struct sink *s)
 {
 	union {
@@ -499,6 +627,10 @@ static void try_connect(struct sink *s)
 	int family = s->addr.kind == SINK_VSOCK ? AF_VSOCK : AF_UNIX;
 	int rc;
 
+	if (s->addr.kind == SINK_CHARDEV) {
+		open_chardev(s);
+		return;
+	}
 	s->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
 		/* e.g. EAFNOSUPPORT until a vsock transport is loaded: keep
@@ -554,7 +686,7 @@ static void on_timer(void *ctx, uint32_t events)
 	if (s->state == SINK_S_WAIT)
 		try_connect(s);
 	else if (s->state == SINK_S_CONNECTED)
-		flush(s);  /* stdout that cannot be polled */
+		flush(s);  /* stdout or a device that cannot be polled */
 }
 
 static void on_stdout(void *ctx, uint32_t events)

@@ -1,5 +1,6 @@
 /*
- * sink.h - where the stream goes: a vsock or Unix stream socket, or stdout.
+ * sink.h - where the stream goes: a vsock or Unix stream socket, a
+ * character device, or stdout.
  *
  * What it promises:
  * - Nothing blocks.  Connects are non-blocking and complete through the
@@ -21,6 +22,15 @@
  *   drops keep being counted; the agent keeps running.  SIGPIPE is set to
  *   SIG_IGN for the stdout sink, since write(2) to a pipe has no
  *   MSG_NOSIGNAL.
+ * - The character-device sink ("chardev:PATH", e.g. a virtio-serial port
+ *   /dev/vport0p1, or a serial line) is a stream like the sockets: open()
+ *   (O_NONBLOCK, O_NOCTTY) is its connect, and it counts as connected once
+ *   the device polls writable.  A tty is set to raw mode first (cfmakeraw,
+ *   CLOCAL), so no byte of a frame is translated.  A missing device, a
+ *   hangup (a virtio port polls EPOLLHUP while its host side is closed) or
+ *   a write error closes it and reopens with backoff, as for sockets.  A
+ *   device epoll cannot watch (/dev/null) is written to with plain writes.
+ *   The path must name a character device (else ENODEV, retried).
  * - Counters: STAT_WRITTEN per whole record written, STAT_QUEUED (gauge,
  *   records in the queue), STAT_RECONNECTS per connection established.
  *
@@ -53,20 +63,22 @@ struct sink;
 #define SINK_DESCRIBE_BYTES (SINK_PATH_BYTES + 16)
 
 struct sink_addr {
-	enum sink_kind { SINK_VSOCK, SINK_UNIX, SINK_STDOUT } kind;
+	enum sink_kind { SINK_VSOCK, SINK_UNIX, SINK_STDOUT, SINK_CHARDEV } kind;
 	unsigned int cid, port;       /* SINK_VSOCK */
-	char path[SINK_PATH_BYTES];   /* SINK_UNIX, NUL-terminated */
+	char path[SINK_PATH_BYTES];   /* SINK_UNIX, SINK_CHARDEV; NUL-terminated */
 };
 
 /* Parse a --sink value: "vsock:CID:PORT" (decimal; CID and PORT in
  * 0..4294967294, since 4294967295 is VMADDR_CID_ANY / VMADDR_PORT_ANY and
- * cannot be connected to), "unix:PATH" (PATH not empty, at most 107 bytes)
- * or "-" (standard output).  0, or -1 with err (errlen bytes, NUL-terminated)
+ * cannot be connected to), "unix:PATH" (PATH not empty, at most 107 bytes),
+ * "chardev:PATH" (PATH absolute, at most 107 bytes) or "-" (standard
+ * output).  0, or -1 with err (errlen bytes, NUL-terminated)
  * set to one line naming the value and what is allowed, without the option
  * name (the caller prefixes "--sink: "). */
 int sink_parse(const char *uri, struct sink_addr *out, char *err, size_t errlen);
 
-/* "vsock:2:9001", "unix:/run/x.sock" or "standard output", for logs. */
+/* "vsock:2:9001", "unix:/run/x.sock", "chardev:/dev/vport0p1" or
+ * "standard output", for logs. */
 void sink_describe(const struct sink_addr *a, char *buf, size_t len);
 
 /* Allocate the sink and its queue of queue_bytes (SINK_QUEUE_MIN_BYTES ..

@@ -1,7 +1,8 @@
 /*
  * test-sink.c - the sink (src/agent/sink.c): URI parsing, and real Unix
  * stream sockets in a temporary directory driven through a small epoll
- * reactor (agent-doubles.c).  Never touches vsock.
+ * reactor (agent-doubles.c); the chardev kind against a pseudo-terminal
+ * (a tty, like a serial line) and /dev/null.  Never touches vsock.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -118,7 +120,7 @@ static void parse_rejects_unix_path_longer_than_sun_path(void **state)
 static void parse_rejects_garbage_listing_the_allowed_forms(void **state)
 {
 	expect_reject("tcp:127.0.0.1:9001", "'tcp:127.0.0.1:9001' is not a sink",
-		      "expected vsock:CID:PORT, unix:PATH or -");
+		      "expected vsock:CID:PORT, unix:PATH, chardev:PATH or -");
 	expect_reject("", "'' is not a sink", NULL);
 	expect_reject("--", "'--' is not a sink", NULL);
 	expect_reject("VSOCK:2:1", "is not a sink", NULL);
@@ -710,6 +712,228 @@ static void stdout_sink_writes_to_a_regular_file(void **state)
 	free(x);
 }
 
+/* ---- character devices ---- */
+
+static void parse_accepts_chardev_absolute_path(void **state)
+{
+	struct sink_addr a;
+	char err[ERR_BYTES];
+	char buf[SINK_DESCRIBE_BYTES];
+
+	assert_int_equal(sink_parse("chardev:/dev/vport0p1", &a, err, sizeof(err)), 0);
+	assert_int_equal(a.kind, SINK_CHARDEV);
+	assert_string_equal(a.path, "/dev/vport0p1");
+	sink_describe(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "chardev:/dev/vport0p1");
+}
+
+static void parse_rejects_chardev_empty_relative_or_long_path(void **state)
+{
+	char uri[SINK_PATH_BYTES + 16];
+
+	expect_reject("chardev:", "'chardev:': empty path", "1..107 bytes");
+	expect_reject("chardev:dev/ttyS1", "'dev/ttyS1' is not an absolute path",
+		      "chardev:/PATH");
+	strcpy(uri, "chardev:/");
+	memset(uri + 9, 'p', SINK_PATH_BYTES - 1);
+	uri[9 + SINK_PATH_BYTES - 1] = '\0';
+	expect_reject(uri, "path is 108 bytes", "at most 107 bytes");
+}
+
+struct pty {
+	int master;
+	char slave[64];
+};
+
+static void pty_open(struct pty *p)
+{
+	const char *name;
+
+	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(p->master >= 0);
+	assert_int_equal(grantpt(p->master), 0);
+	assert_int_equal(unlockpt(p->master), 0);
+	name = ptsname(p->master);
+	assert_non_null(name);
+	assert_true(strlen(name) < sizeof(p->slave));
+	strcpy(p->slave, name);
+}
+
+static struct sink *chardev_sink(struct fixture *f, const char *path)
+{
+	struct sink_addr a;
+	char uri[160];
+	struct sink *s;
+
+	snprintf(uri, sizeof(uri), "chardev:%s", path);
+	assert_int_equal(sink_parse(uri, &a, NULL, 0), 0);
+	s = sink_create(&a, SINK_QUEUE_DEFAULT_BYTES, f->r);
+	assert_non_null(s);
+	return s;
+}
+
+/* Records hold every byte value, '\n' included: a tty left in its default
+ * mode would turn each '\n' into "\r\n" on the way (OPOST/ONLCR), and the
+ * reader would find the records misframed. */
+static void chardev_sink_sets_a_tty_raw_and_bytes_arrive_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	struct pty p;
+	struct sink *s;
+	struct termios t;
+	uint8_t rec[REC_MAX];
+	struct rx *x = malloc(sizeof(*x));
+	const unsigned n = 200;  /* ~400 KB: far more than a pty buffers */
+	unsigned i;
+	int probe;
+
+	assert_non_null(x);
+	rx_init(x);
+	pty_open(&p);
+	s = chardev_sink(f, p.slave);
+	assert_int_equal(sink_start(s), 0);
+	run_until_connected(f, s, true);
+	probe = open(p.slave, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	assert_true(probe >= 0);
+	assert_int_equal(tcgetattr(probe, &t), 0);
+	close(probe);
+	assert_int_equal(t.c_oflag & OPOST, 0);
+	assert_int_equal(t.c_lflag & (ICANON | ECHO | ISIG), 0);
+	assert_int_equal(t.c_cflag & CSIZE, CS8);
+	assert_true(t.c_cflag & CLOCAL);
+	for (i = 0; i < n; i++) {
+		size_t len = make_rec(rec, i);
+		uint64_t end = now_ms() + DEADLINE_MS;
+
+		while (!sink_push(s, rec, len)) {
+			assert_true(now_ms() < end);
+			assert_true(test_reactor_run_once(f->r, 10) >= 0);
+			assert_true(rx_read(x, p.master));
+		}
+	}
+	rx_until(f, x, p.master, n - 1);
+	assert_int_equal(x->first_seq, 0);
+	assert_int_equal(x->count, n);
+	assert_int_equal(x->have, 0);
+	assert_true(sink_idle(s));
+	assert_int_equal(stats_get(STAT_WRITTEN), n);
+	assert_int_equal(stats_get(STAT_RECONNECTS), 1);
+	sink_destroy(s);
+	assert_int_equal(test_reactor_count(f->r), 0);
+	close(p.master);
+	free(x);
+}
+
+/* A virtio port's node appears only once its driver is loaded: until
+ * then the sink retries, keeping what was queued. */
+static void chardev_sink_retries_until_the_device_appears(void **state)
+{
+	struct fixture *f = *state;
+	struct pty p;
+	struct sink *s;
+	uint8_t rec[REC_MAX];
+	struct rx *x = malloc(sizeof(*x));
+	char link[160];
+	uint64_t end;
+	unsigned i;
+
+	assert_non_null(x);
+	rx_init(x);
+	pty_open(&p);
+	snprintf(link, sizeof(link), "%s/port", f->dir);
+	s = chardev_sink(f, link);
+	assert_int_equal(sink_start(s), 0);
+	for (i = 0; i < 20; i++)
+		assert_true(sink_push(s, rec, make_rec(rec, i)));
+	end = now_ms() + 300;
+	while (now_ms() < end)
+		assert_true(test_reactor_run_once(f->r, 50) >= 0);
+	assert_false(sink_connected(s));
+	assert_int_equal(sink_queued(s), 20);
+	assert_int_equal(test_log_count_matching("cannot connect"), 1);
+	assert_non_null(strstr(test_log_last(), "No such file or directory"));
+	assert_int_equal(symlink(p.slave, link), 0);
+	run_until_connected(f, s, true);
+	rx_until(f, x, p.master, 19);
+	assert_int_equal(x->first_seq, 0);
+	assert_int_equal(x->count, 20);
+	assert_true(sink_idle(s));
+	sink_destroy(s);
+	close(p.master);
+	unlink(link);
+	free(x);
+}
+
+/* The other end going away (a pty's master closing, like a virtio port's
+ * host side) is a lost connection: records stay queued for the next. */
+static void chardev_sink_hangup_is_a_lost_connection_keeping_records(void **state)
+{
+	struct fixture *f = *state;
+	struct pty p;
+	struct sink *s;
+	uint8_t rec[REC_MAX];
+	unsigned i;
+
+	pty_open(&p);
+	s = chardev_sink(f, p.slave);
+	assert_int_equal(sink_start(s), 0);
+	run_until_connected(f, s, true);
+	close(p.master);
+	run_until_connected(f, s, false);
+	assert_int_equal(test_log_count_matching("connection lost"), 1);
+	for (i = 0; i < 10; i++)
+		assert_true(sink_push(s, rec, make_rec(rec, i)));
+	run_until_quiet(f);
+	assert_false(sink_connected(s));
+	assert_int_equal(sink_queued(s), 10);
+	assert_false(sink_idle(s));
+	assert_int_equal(stats_get(STAT_WRITTEN), 0);
+	sink_destroy(s);
+	assert_int_equal(test_reactor_count(f->r), 0);
+}
+
+static void chardev_sink_refuses_what_is_not_a_character_device(void **state)
+{
+	struct fixture *f = *state;
+	struct sink *s;
+	char path[160];
+	uint64_t end;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/plain-file", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	s = chardev_sink(f, path);
+	assert_int_equal(sink_start(s), 0);
+	end = now_ms() + 200;
+	while (now_ms() < end)
+		assert_true(test_reactor_run_once(f->r, 50) >= 0);
+	assert_false(sink_connected(s));
+	assert_int_equal(test_log_count_matching("cannot connect: No such device"), 1);
+	sink_destroy(s);
+	unlink(path);
+}
+
+/* /dev/null cannot be watched by epoll: plain writes, nothing stalls. */
+static void chardev_sink_writes_to_an_unpollable_device(void **state)
+{
+	struct fixture *f = *state;
+	struct sink *s = chardev_sink(f, "/dev/null");
+	uint8_t rec[REC_MAX];
+	unsigned i;
+
+	assert_int_equal(sink_start(s), 0);
+	assert_true(sink_connected(s));
+	for (i = 0; i < 50; i++)
+		assert_true(sink_push(s, rec, make_rec(rec, i)));
+	run_until_quiet(f);
+	assert_true(sink_idle(s));
+	assert_int_equal(stats_get(STAT_WRITTEN), 50);
+	sink_destroy(s);
+	assert_int_equal(test_reactor_count(f->r), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +954,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(peer_hangup_while_idle_is_noticed_and_reconnected, setup, teardown),
 		cmocka_unit_test_setup_teardown(stdout_sink_writes_records_and_survives_reader_going_away, setup, teardown),
 		cmocka_unit_test_setup_teardown(stdout_sink_writes_to_a_regular_file, setup, teardown),
+		cmocka_unit_test(parse_accepts_chardev_absolute_path),
+		cmocka_unit_test(parse_rejects_chardev_empty_relative_or_long_path),
+		cmocka_unit_test_setup_teardown(chardev_sink_sets_a_tty_raw_and_bytes_arrive_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(chardev_sink_retries_until_the_device_appears, setup, teardown),
+		cmocka_unit_test_setup_teardown(chardev_sink_hangup_is_a_lost_connection_keeping_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(chardev_sink_refuses_what_is_not_a_character_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(chardev_sink_writes_to_an_unpollable_device, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
