@@ -1,0 +1,159 @@
+/*
+ * fswatch.h - declared filesystem watches (--watch=PATH): the source that
+ * emits fs.inotify_fired.
+ *
+ * Promises:
+ * - A directory watch reports modify, attribute change, create, delete and
+ *   rename in/out of its direct entries, attribute changes of the directory
+ *   itself and its deletion or renaming.  A file watch reports the same for
+ *   one name in its directory (the path is resolved through symbolic links
+ *   when it is armed), so a file replaced by rename, deleted or re-created
+ *   is seen with the actor's pid, and the watch outlives the file.
+ * - fanotify (FAN_REPORT_DFID_NAME, an inode mark on the directory; Linux
+ *   5.9+ and CAP_SYS_ADMIN) names the acting process: pid = its tgid, comm
+ *   read through /proc/PID as a directory fd and checked against the
+ *   event's pidfd (Linux 5.15+), so a recycled pid is never given another
+ *   process's name; a process already reaped gets comm "" (counted as
+ *   STAT_COMM_UNRESOLVED).  Events whose actor is the agent are dropped.
+ *   inotify, the fallback (--watch-backend=inotify, no CAP_SYS_ADMIN, no
+ *   FID reporting, or a filesystem without file handles), cannot name the
+ *   actor: pid and comm are the agent's own, as in the Rust agent.
+ *   --watch-backend=auto uses fanotify when the group can be made, and
+ *   inotify for a watch whose filesystem fanotify refuses.
+ * - One kernel event gives at most one frame, however many watches match.
+ * - A queue overflow (FAN_Q_OVERFLOW, IN_Q_OVERFLOW) counts one
+ *   STAT_DROP_FS_OVERFLOW and logs (at most once a second).
+ * - Lost paths: when a watched path disappears (a watched file's name is
+ *   deleted or renamed away; a watched directory, or a watched file's
+ *   directory, is deleted, renamed, or unmounted) it is logged and counted
+ *   as STAT_WATCH_LOST.  A file's watch stays armed on its directory and
+ *   simply sees the name come back.  A watch whose directory is gone is
+ *   re-checked every FSWATCH_REARM_INTERVAL_MS and armed again (logged)
+ *   once the path exists; changes in between are not seen.
+ * - Startup: a path that cannot be watched either fails the start
+ *   (FSWATCH_FAIL: the caller exits 69 with the path and errno text) or is
+ *   logged, counted (STAT_WATCH_LOST) and treated as lost (FSWATCH_DEGRADE).
+ * - Bounded: at most FSWATCH_MAX_WATCHES paths, one table allocated at
+ *   start, fixed read buffers, nothing allocated per event.
+ */
+#ifndef CELLOS_AGENT_FSWATCH_H
+#define CELLOS_AGENT_FSWATCH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "source.h"
+#include "fswatch_event.h"
+
+#define FSWATCH_MAX_WATCHES 64
+/* One read(): room for many records; the largest single record (fanotify
+ * with a 128-byte handle and a 255-byte name) is under 512 bytes. */
+#define FSWATCH_READ_BUF_BYTES (16 * 1024)
+/* Reads per wakeup before yielding to the other sources. */
+#define FSWATCH_READS_PER_WAKEUP 8
+#define FSWATCH_REARM_INTERVAL_MS 250
+#define FSWATCH_OVERFLOW_LOG_INTERVAL_NS 1000000000ull
+/* comm is at most 15 bytes in the kernel; /proc/PID/comm adds a newline. */
+#define FSWATCH_COMM_BYTES 64
+
+enum fswatch_backend {
+	FSWATCH_BACKEND_AUTO = 0,
+	FSWATCH_BACKEND_FANOTIFY,
+	FSWATCH_BACKEND_INOTIFY,
+};
+
+enum fswatch_failure {
+	FSWATCH_FAIL = 0,   /* a path that cannot be watched at start ends the agent */
+	FSWATCH_DEGRADE,    /* ... is logged, counted and retried */
+};
+
+/* What the command line asked for.  paths point at strings that live as
+ * long as the agent (argv). */
+struct fswatch_config {
+	const char *paths[FSWATCH_MAX_WATCHES];
+	unsigned n_paths;
+	enum fswatch_backend backend;
+	enum fswatch_failure failure;
+};
+
+/* Option parsing for main's CLI.  Each returns 0, or -1 and writes one
+ * line (without the program name) into err saying what is allowed. */
+int fswatch_config_add_path(struct fswatch_config *c, const char *arg,
+			    char *err, size_t err_len);
+int fswatch_parse_backend(const char *arg, enum fswatch_backend *out,
+			  char *err, size_t err_len);
+int fswatch_parse_failure(const char *arg, enum fswatch_failure *out,
+			  char *err, size_t err_len);
+const char *fswatch_backend_name(enum fswatch_backend b);
+
+/* ---- the running source; fields are private to fswatch.c (visible for
+ * static allocation and for the unit tests) ---- */
+
+enum fsw_kind { FSW_KIND_DIR = 0, FSW_KIND_FILE };
+enum fsw_state { FSW_LOST = 0, FSW_ARMED, FSW_OFF };
+enum fsw_api { FSW_API_INOTIFY = 0, FSW_API_FANOTIFY };
+
+struct fsw_entry {
+	char path[PATH_MAX];      /* as configured, made absolute */
+	char real[PATH_MAX];      /* resolved when armed */
+	size_t name_off;          /* file watch: the name within real */
+	size_t name_len;
+	enum fsw_kind kind;
+	enum fsw_state state;
+	enum fsw_api api;
+	bool present;             /* file watch: the name exists */
+	int wd;                   /* inotify watch on the directory, or -1 */
+	unsigned char fid[FSW_FID_MAX]; /* fanotify: the directory's identity */
+	size_t fid_len;
+};
+
+struct fswatch {
+	struct fsw_entry *e;      /* n entries, allocated once at start */
+	unsigned n;
+	enum fswatch_backend backend;
+	struct reactor *reactor;
+	struct pump *pump;
+	int fan_fd;               /* -1 when not in use */
+	bool fan_pidfd;           /* the group reports pidfds */
+	int ino_fd;               /* -1 until a watch needs inotify */
+	int timer_fd;             /* re-arm timer, -1 until needed */
+	bool timer_armed;
+	int proc_fd;              /* /proc, for comm lookups */
+	uint32_t self_pid;
+	char self_comm[FSWATCH_COMM_BYTES];
+	size_t self_comm_len;
+	bool live;                /* started and not yet stopped */
+	bool overflows_logged_once;
+	uint64_t overflow_logged_ns;
+	uint64_t overflows_unlogged;
+	int fan_errno;            /* why fanotify could not be had, for logs */
+	unsigned char buf[FSWATCH_READ_BUF_BYTES] __attribute__((aligned(8)));
+};
+
+enum fswatch_start_result {
+	FSWATCH_STARTED = 0,
+	FSWATCH_UNAVAILABLE = -1, /* FSWATCH_FAIL and a path could not be
+				   * watched: exit EX_UNAVAILABLE with err */
+	FSWATCH_OSERR = -2,       /* the source itself could not be set up */
+};
+
+/* Arm every configured watch and register the descriptors.  With no paths
+ * configured it does nothing and succeeds. */
+enum fswatch_start_result fswatch_start(struct fswatch *w,
+					const struct fswatch_config *c,
+					struct reactor *r, struct pump *p,
+					char *err, size_t err_len);
+/* Unregister, close and free; safe on a zeroed or half-started source. */
+void fswatch_stop(struct fswatch *w);
+
+/* Human-readable backend of an armed watch, for the startup log. */
+const char *fswatch_api_name(enum fsw_api api);
+
+/* Exposed for the unit tests: act on one decoded event (match it to the
+ * watches, emit, count, track losses).  ts_ns is when it was read. */
+void fswatch_handle_event(struct fswatch *w, enum fsw_api api,
+			  const struct fsw_event *ev, uint64_t ts_ns);
+
+#endif /* CELLOS_AGENT_FSWATCH_H */

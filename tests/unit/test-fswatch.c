@@ -1,0 +1,938 @@
+/*
+ * test-fswatch.c - unit tests of the declared-watch source: decoding of
+ * synthetic inotify/fanotify buffers, matching events to watches (frames,
+ * overflow and loss accounting, the agent's own actions), option parsing
+ * and the start-up failure policy.  The agent core is replaced by doubles
+ * of the source.h seam that record what the source did.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent/fswatch.h"
+
+/* ---- doubles of the seam (src/agent/source.h) ---------------------------- */
+
+#define MAX_FRAMES 16
+
+struct frame {
+	enum wire_probe probe;
+	uint32_t pid;
+	char comm[64];
+	size_t comm_len;
+	uint64_t ts;
+};
+
+static struct frame frames[MAX_FRAMES];
+static unsigned n_frames;
+static uint64_t stats[STAT_COUNT];
+static char last_log[512];
+static unsigned n_logs;
+static uint64_t now_ns = 1000;
+static unsigned n_registered;
+
+int reactor_add(struct reactor *r, int fd, uint32_t events, reactor_fn fn,
+		void *ctx)
+{
+	(void)r; (void)fd; (void)events; (void)fn; (void)ctx;
+	n_registered++;
+	return 0;
+}
+
+int reactor_mod(struct reactor *r, int fd, uint32_t events)
+{
+	(void)r; (void)fd; (void)events;
+	return 0;
+}
+
+int reactor_del(struct reactor *r, int fd)
+{
+	(void)r; (void)fd;
+	n_registered--;
+	return 0;
+}
+
+void pump_emit(struct pump *p, enum wire_probe probe, uint32_t pid,
+	       const void *comm_raw, size_t comm_len, uint64_t ts_ns)
+{
+	struct frame *f;
+
+	(void)p;
+	assert_true(n_frames < MAX_FRAMES);
+	f = &frames[n_frames++];
+	f->probe = probe;
+	f->pid = pid;
+	assert_true(comm_len < sizeof(f->comm));
+	memcpy(f->comm, comm_raw, comm_len);
+	f->comm[comm_len] = '\0';
+	f->comm_len = comm_len;
+	f->ts = ts_ns;
+}
+
+void stats_add(enum stat_id id, uint64_t n) { stats[id] += n; }
+void stats_set(enum stat_id id, uint64_t v) { stats[id] = v; }
+uint64_t stats_get(enum stat_id id) { return stats[id]; }
+const char *stats_name(enum stat_id id) { (void)id; return "stat"; }
+
+void agent_log(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+	n_logs++;
+}
+
+uint64_t mono_now_ns(void) { return now_ns; }
+
+static int reset_doubles(void **state)
+{
+	(void)state;
+	memset(frames, 0, sizeof(frames));
+	n_frames = 0;
+	memset(stats, 0, sizeof(stats));
+	last_log[0] = '\0';
+	n_logs = 0;
+	now_ns = 1000;
+	n_registered = 0;
+	return 0;
+}
+
+/* ---- synthetic kernel records ------------------------------------------ */
+
+static unsigned char buf[4096] __attribute__((aligned(8)));
+
+/* One inotify record at *len; name padded to 16 bytes like the kernel. */
+static void put_inotify(size_t *len, int wd, uint32_t mask, const char *name)
+{
+	struct inotify_event ie = { .wd = wd, .mask = mask };
+	size_t nlen = name ? 16 : 0;
+
+	ie.len = (uint32_t)nlen;
+	memcpy(buf + *len, &ie, sizeof(ie));
+	memset(buf + *len + sizeof(ie), 0, nlen);
+	if (name)
+		memcpy(buf + *len + sizeof(ie), name, strlen(name));
+	*len += sizeof(ie) + nlen;
+}
+
+/* The identity bytes (fsid + file_handle) of a fake directory n. */
+static size_t make_fid(unsigned char *out, unsigned n)
+{
+	uint32_t fsid[2] = { 0x1234, 0x5678 };
+	uint32_t hbytes = 8;
+	int32_t htype = 1;
+	unsigned char h[8] = { 1, 2, 3, 4, 5, 6, 7, (unsigned char)n };
+
+	memcpy(out, fsid, 8);
+	memcpy(out + 8, &hbytes, 4);
+	memcpy(out + 12, &htype, 4);
+	memcpy(out + 16, h, 8);
+	return 24;
+}
+
+/* One fanotify event: metadata, a DFID_NAME record for directory dir_n
+ * (name NULL: no fid record at all), and a pidfd record when pidfd != -3. */
+static void put_fanotify(size_t *len, uint64_t mask, int32_t pid,
+			 unsigned dir_n, const char *name, int pidfd)
+{
+	struct fanotify_event_metadata m = {
+		.vers = FANOTIFY_METADATA_VERSION,
+		.metadata_len = FAN_EVENT_METADATA_LEN,
+		.mask = mask, .fd = FAN_NOFD, .pid = pid,
+	};
+	size_t at = *len, p = at + sizeof(m);
+
+	if (name) {
+		struct fanotify_event_info_header h = {
+			.info_type = FAN_EVENT_INFO_TYPE_DFID_NAME,
+		};
+		size_t rec = sizeof(h) + 24 + strlen(name) + 1;
+
+		rec = (rec + 3) & ~(size_t)3;
+		h.len = (uint16_t)rec;
+		memset(buf + p, 0, rec);
+		memcpy(buf + p, &h, sizeof(h));
+		make_fid(buf + p + sizeof(h), dir_n);
+		memcpy(buf + p + sizeof(h) + 24, name, strlen(name));
+		p += rec;
+	}
+	if (pidfd != -3) {
+		struct fanotify_event_info_pidfd pr = {
+			.hdr = { .info_type = FAN_EVENT_INFO_TYPE_PIDFD,
+				 .len = sizeof(pr) },
+			.pidfd = pidfd,
+		};
+
+		memcpy(buf + p, &pr, sizeof(pr));
+		p += sizeof(pr);
+	}
+	m.event_len = (uint32_t)(p - at);
+	memcpy(buf + at, &m, sizeof(m));
+	*len = p;
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+static void inotify_decodes_named_create(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_inotify(&len, 3, IN_CREATE, "f");
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.wd, 3);
+	assert_int_equal(ev.what, FSW_CREATE);
+	assert_int_equal(ev.name_len, 1);
+	assert_memory_equal(ev.name, "f", 1);
+	assert_int_equal(ev.pidfd, -1);
+	assert_int_equal(off, len);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 0);
+}
+
+static void inotify_decodes_records_in_sequence(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_inotify(&len, 1, IN_MODIFY, "a");
+	put_inotify(&len, 1, IN_ATTRIB | IN_ISDIR, "sub");
+	put_inotify(&len, 1, IN_DELETE, "b");
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_MODIFY);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_ATTRIB | FSW_ISDIR);
+	assert_memory_equal(ev.name, "sub", 3);
+	assert_int_equal(ev.name_len, 3);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_DELETE);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 0);
+}
+
+static void inotify_overflow_carries_no_watch(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_inotify(&len, -1, IN_Q_OVERFLOW, NULL);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_OVERFLOW);
+	assert_int_equal(ev.wd, -1);
+	assert_int_equal(ev.name_len, 0);
+}
+
+static void inotify_self_deletion_and_ignored_are_losses(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_inotify(&len, 2, IN_DELETE_SELF, NULL);
+	put_inotify(&len, 2, IN_IGNORED, NULL);
+	put_inotify(&len, 2, IN_MOVE_SELF, NULL);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_SELF_DELETED);
+	assert_true(ev.what & FSW_LOSS);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_WATCH_GONE);
+	assert_true(ev.what & FSW_LOSS);
+	assert_false(ev.what & FSW_REPORTABLE);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_SELF_MOVED);
+}
+
+static void inotify_rejects_name_overrunning_buffer(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_inotify(&len, 1, IN_CREATE, "name");
+	assert_int_equal(fsw_inotify_next(buf, len - 1, &off, &ev), -1);
+	assert_int_equal(off, 0);
+}
+
+static void inotify_rejects_truncated_header(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_inotify(&len, 1, IN_CREATE, NULL);
+	assert_int_equal(fsw_inotify_next(buf, len - 2, &off, &ev), -1);
+}
+
+static void inotify_name_filling_record_without_nul_is_whole(void **state)
+{
+	struct inotify_event ie = { .wd = 1, .mask = IN_CREATE, .len = 4 };
+	struct fsw_event ev;
+	size_t off = 0;
+
+	(void)state;
+	memcpy(buf, &ie, sizeof(ie));
+	memcpy(buf + sizeof(ie), "abcd", 4);
+	assert_int_equal(fsw_inotify_next(buf, sizeof(ie) + 4, &off, &ev), 1);
+	assert_int_equal(ev.name_len, 4);
+	assert_memory_equal(ev.name, "abcd", 4);
+}
+
+static void fanotify_decodes_dfid_name_and_pidfd(void **state)
+{
+	unsigned char fid[FSW_FID_MAX];
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_fanotify(&len, FAN_CREATE | FAN_MODIFY, 77, 5, "file", 9);
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_CREATE | FSW_MODIFY);
+	assert_int_equal(ev.pid, 77);
+	assert_int_equal(ev.pidfd, 9);
+	assert_int_equal(ev.fd, FAN_NOFD);
+	assert_int_equal(ev.fid_len, make_fid(fid, 5));
+	assert_memory_equal(ev.fid, fid, ev.fid_len);
+	assert_int_equal(ev.name_len, 4);
+	assert_memory_equal(ev.name, "file", 4);
+	assert_int_equal(off, len);
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 0);
+}
+
+static void fanotify_dot_names_the_directory_itself(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_fanotify(&len, FAN_DELETE_SELF | FAN_ONDIR, 10, 1, ".", -1);
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_SELF_DELETED | FSW_ISDIR);
+	assert_int_equal(ev.name_len, 0);
+	assert_int_equal(ev.fid_len, 24);
+	assert_int_equal(ev.pidfd, -1);
+}
+
+static void fanotify_overflow_has_no_records(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_fanotify(&len, FAN_Q_OVERFLOW, 0, 0, NULL, -3);
+	put_fanotify(&len, FAN_MODIFY, 12, 1, "x", -3);
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_OVERFLOW);
+	assert_int_equal(ev.fid_len, 0);
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_MODIFY);
+	assert_int_equal(ev.pid, 12);
+}
+
+static void fanotify_rejects_unknown_metadata_version(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_fanotify(&len, FAN_MODIFY, 1, 1, "x", -3);
+	buf[offsetof(struct fanotify_event_metadata, vers)] = 2;
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), -1);
+}
+
+static void fanotify_rejects_event_overrunning_buffer(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_fanotify(&len, FAN_MODIFY, 1, 1, "x", 4);
+	assert_int_equal(fsw_fanotify_next(buf, len - 4, &off, &ev), -1);
+}
+
+static void fanotify_rejects_info_record_overrunning_event(void **state)
+{
+	struct fanotify_event_info_header h;
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_fanotify(&len, FAN_MODIFY, 1, 1, "x", -3);
+	memcpy(&h, buf + FAN_EVENT_METADATA_LEN, sizeof(h));
+	h.len += 8;
+	memcpy(buf + FAN_EVENT_METADATA_LEN, &h, sizeof(h));
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), -1);
+}
+
+static void fanotify_rejects_handle_overrunning_record(void **state)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+	uint32_t big = 200;
+
+	(void)state;
+	put_fanotify(&len, FAN_MODIFY, 1, 1, "x", -3);
+	/* handle_bytes sits after the info header and the fsid. */
+	memcpy(buf + FAN_EVENT_METADATA_LEN + 4 + 8, &big, 4);
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), -1);
+}
+
+static void fanotify_skips_unknown_info_type(void **state)
+{
+	struct fanotify_event_info_header h = { .info_type = 99, .len = 12 };
+	struct fanotify_event_metadata m;
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	(void)state;
+	put_fanotify(&len, FAN_ATTRIB, 3, 2, "y", -3);
+	memcpy(&m, buf, sizeof(m));
+	memset(buf + len, 0, 12);
+	memcpy(buf + len, &h, sizeof(h));
+	len += 12;
+	m.event_len += 12;
+	memcpy(buf, &m, sizeof(m));
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSW_ATTRIB);
+	assert_int_equal(ev.name_len, 1);
+	assert_int_equal(off, len);
+}
+
+/* ---- matching events to watches ------------------------------------------ */
+
+#define SELF_PID 4242u
+
+static struct fswatch w;
+
+static void setup_source(unsigned n)
+{
+	memset(&w, 0, sizeof(w));
+	w.fan_fd = w.ino_fd = w.timer_fd = w.proc_fd = -1;
+	w.live = true;
+	w.e = calloc(n, sizeof(*w.e));
+	assert_non_null(w.e);
+	w.n = n;
+	w.self_pid = SELF_PID;
+	memcpy(w.self_comm, "cellos-telemetr", 15);
+	w.self_comm_len = 15;
+}
+
+static int teardown_source(void **state)
+{
+	(void)state;
+	fswatch_stop(&w);
+	return 0;
+}
+
+static void dir_entry(unsigned i, const char *path, enum fsw_api api, int n)
+{
+	struct fsw_entry *e = &w.e[i];
+
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	snprintf(e->real, sizeof(e->real), "%s", path);
+	e->kind = FSW_KIND_DIR;
+	e->name_off = strlen(path);
+	e->state = FSW_ARMED;
+	e->api = api;
+	e->present = true;
+	e->wd = api == FSW_API_INOTIFY ? n : -1;
+	e->fid_len = api == FSW_API_FANOTIFY ? make_fid(e->fid, (unsigned)n) : 0;
+}
+
+static void file_entry(unsigned i, const char *path, enum fsw_api api, int n)
+{
+	struct fsw_entry *e = &w.e[i];
+
+	dir_entry(i, path, api, n);
+	e->kind = FSW_KIND_FILE;
+	e->name_off = (size_t)(strrchr(path, '/') - path) + 1;
+	e->name_len = strlen(path) - e->name_off;
+}
+
+static void deliver_inotify(int wd, uint32_t mask, const char *name)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	put_inotify(&len, wd, mask, name);
+	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	fswatch_handle_event(&w, FSW_API_INOTIFY, &ev, now_ns);
+}
+
+static void deliver_fanotify(uint64_t mask, int32_t pid, unsigned dir_n,
+			     const char *name, int pidfd)
+{
+	struct fsw_event ev;
+	size_t len = 0, off = 0;
+
+	put_fanotify(&len, mask, pid, dir_n, name, pidfd);
+	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
+	fswatch_handle_event(&w, FSW_API_FANOTIFY, &ev, now_ns);
+}
+
+static void inotify_dir_watch_reports_entries_as_the_agent(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	now_ns = 5555;
+	deliver_inotify(1, IN_CREATE, "a");
+	deliver_inotify(1, IN_MODIFY, "a");
+	deliver_inotify(1, IN_ATTRIB, "a");
+	deliver_inotify(1, IN_DELETE, "a");
+	deliver_inotify(1, IN_ATTRIB | IN_ISDIR, NULL);
+	assert_int_equal(n_frames, 5);
+	assert_int_equal(frames[0].probe, WIRE_PROBE_FS_INOTIFY_FIRED);
+	assert_int_equal(frames[0].pid, SELF_PID);
+	assert_string_equal(frames[0].comm, "cellos-telemetr");
+	assert_int_equal(frames[0].ts, 5555);
+	assert_int_equal(stats[STAT_WATCH_LOST], 0);
+}
+
+static void inotify_event_of_unknown_watch_is_ignored(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	deliver_inotify(7, IN_CREATE, "a");
+	assert_int_equal(n_frames, 0);
+}
+
+static void file_watch_reports_only_its_name(void **state)
+{
+	(void)state;
+	setup_source(1);
+	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	deliver_inotify(1, IN_MODIFY, "g");
+	deliver_inotify(1, IN_MODIFY, "ff");
+	deliver_inotify(1, IN_ATTRIB | IN_ISDIR, NULL); /* the directory itself */
+	assert_int_equal(n_frames, 0);
+	deliver_inotify(1, IN_MODIFY, "f");
+	assert_int_equal(n_frames, 1);
+}
+
+static void file_watch_counts_file_gone_and_sees_it_back(void **state)
+{
+	(void)state;
+	setup_source(1);
+	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	deliver_inotify(1, IN_DELETE, "f");
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_false(w.e[0].present);
+	assert_int_equal(w.e[0].state, FSW_ARMED);
+	assert_non_null(strstr(last_log, "/w/d/f"));
+	deliver_inotify(1, IN_MOVED_TO, "f");
+	assert_int_equal(n_frames, 2);
+	assert_true(w.e[0].present);
+	assert_non_null(strstr(last_log, "back"));
+	/* Replaced by rename while present: an event, not a loss. */
+	deliver_inotify(1, IN_MOVED_TO, "f");
+	assert_int_equal(n_frames, 3);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+}
+
+static void one_event_matching_two_watches_gives_one_frame(void **state)
+{
+	(void)state;
+	setup_source(2);
+	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	file_entry(1, "/w/d/f", FSW_API_INOTIFY, 1);
+	deliver_inotify(1, IN_MODIFY, "f");
+	assert_int_equal(n_frames, 1);
+}
+
+static void dir_self_deletion_reports_counts_and_loses(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	deliver_inotify(1, IN_DELETE_SELF, NULL);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_int_equal(w.e[0].wd, -1);
+	assert_non_null(strstr(last_log, "deleted"));
+	/* The IN_IGNORED that follows matches nothing any more. */
+	deliver_inotify(1, IN_IGNORED, NULL);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+}
+
+static void ignored_alone_loses_watch_without_frame(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	deliver_inotify(1, IN_IGNORED, NULL);
+	assert_int_equal(n_frames, 0);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(w.e[0].state, FSW_LOST);
+}
+
+static void file_watch_loses_when_its_directory_moves(void **state)
+{
+	(void)state;
+	setup_source(1);
+	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	deliver_inotify(1, IN_MOVE_SELF, NULL);
+	assert_int_equal(n_frames, 0);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_non_null(strstr(last_log, "renamed"));
+}
+
+static void overflow_is_counted_and_logged_at_most_once_a_second(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	deliver_inotify(-1, IN_Q_OVERFLOW, NULL);
+	assert_int_equal(stats[STAT_DROP_FS_OVERFLOW], 1);
+	assert_int_equal(n_logs, 1);
+	assert_non_null(strstr(last_log, "overflow"));
+	now_ns += FSWATCH_OVERFLOW_LOG_INTERVAL_NS / 2;
+	deliver_inotify(-1, IN_Q_OVERFLOW, NULL);
+	assert_int_equal(stats[STAT_DROP_FS_OVERFLOW], 2);
+	assert_int_equal(n_logs, 1);
+	now_ns += FSWATCH_OVERFLOW_LOG_INTERVAL_NS;
+	deliver_fanotify(FAN_Q_OVERFLOW, 0, 0, NULL, -3);
+	assert_int_equal(stats[STAT_DROP_FS_OVERFLOW], 3);
+	assert_int_equal(n_logs, 2);
+	assert_non_null(strstr(last_log, "fanotify"));
+	assert_non_null(strstr(last_log, "1 more"));
+	assert_int_equal(n_frames, 0);
+}
+
+static void fanotify_own_actions_are_not_reported(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	deliver_fanotify(FAN_MODIFY, (int32_t)SELF_PID, 1, "log", -3);
+	assert_int_equal(n_frames, 0);
+}
+
+static void fanotify_names_the_actor(void **state)
+{
+	char comm[64];
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	w.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(w.proc_fd >= 0);
+	/* This test process acts; its own comm, read independently. */
+	fd = open("/proc/self/comm", O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	assert_true(n > 1);
+	comm[n - 1] = '\0';
+	deliver_fanotify(FAN_CREATE, (int32_t)getpid(), 1, "new", -3);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(frames[0].pid, (uint32_t)getpid());
+	assert_string_equal(frames[0].comm, comm);
+	assert_int_equal(stats[STAT_COMM_UNRESOLVED], 0);
+}
+
+static void fanotify_reaped_actor_gets_empty_comm(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	w.fan_pidfd = true;
+	w.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* FAN_NOPIDFD: the process was gone when the event was read. */
+	deliver_fanotify(FAN_DELETE, (int32_t)getpid(), 1, "x", FAN_NOPIDFD);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(frames[0].comm_len, 0);
+	assert_int_equal(stats[STAT_COMM_UNRESOLVED], 1);
+}
+
+static void fanotify_event_of_other_directory_is_ignored(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	deliver_fanotify(FAN_MODIFY, 99, 2, "x", -3);
+	assert_int_equal(n_frames, 0);
+}
+
+static void fanotify_file_watch_matches_name_in_its_directory(void **state)
+{
+	(void)state;
+	setup_source(1);
+	file_entry(0, "/w/d/f", FSW_API_FANOTIFY, 3);
+	deliver_fanotify(FAN_ATTRIB, 99, 3, "g", -3);
+	assert_int_equal(n_frames, 0);
+	deliver_fanotify(FAN_ATTRIB, 99, 3, "f", -3);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(frames[0].pid, 99);
+}
+
+static void fanotify_dir_self_deletion_reports_and_loses(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	deliver_fanotify(FAN_DELETE_SELF | FAN_ONDIR, 99, 1, ".", -3);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_int_equal(w.e[0].fid_len, 0);
+}
+
+static void watch_of_other_api_does_not_match(void **state)
+{
+	(void)state;
+	setup_source(1);
+	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	w.e[0].wd = 1;
+	deliver_inotify(1, IN_MODIFY, "x");
+	assert_int_equal(n_frames, 0);
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static void add_path_rejects_empty(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(fswatch_config_add_path(&c, "", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--watch"));
+	assert_int_equal(c.n_paths, 0);
+}
+
+static void add_path_rejects_longer_than_path_max(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0 };
+	static char longp[PATH_MAX + 2];
+	char err[256];
+
+	(void)state;
+	memset(longp, 'a', PATH_MAX);
+	longp[0] = '/';
+	longp[PATH_MAX] = '\0';
+	assert_int_equal(fswatch_config_add_path(&c, longp, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer"));
+}
+
+static void add_path_keeps_duplicates_once(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(fswatch_config_add_path(&c, "/a", err, sizeof(err)), 0);
+	assert_int_equal(fswatch_config_add_path(&c, "/b", err, sizeof(err)), 0);
+	assert_int_equal(fswatch_config_add_path(&c, "/a", err, sizeof(err)), 0);
+	assert_int_equal(c.n_paths, 2);
+}
+
+static void add_path_rejects_more_than_max_watches(void **state)
+{
+	static char names[FSWATCH_MAX_WATCHES + 1][16];
+	struct fswatch_config c = { .n_paths = 0 };
+	char err[256];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < FSWATCH_MAX_WATCHES; i++) {
+		snprintf(names[i], sizeof(names[i]), "/p%u", i);
+		assert_int_equal(fswatch_config_add_path(&c, names[i], err, sizeof(err)), 0);
+	}
+	snprintf(names[i], sizeof(names[i]), "/p%u", i);
+	assert_int_equal(fswatch_config_add_path(&c, names[i], err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most"));
+	assert_int_equal(c.n_paths, FSWATCH_MAX_WATCHES);
+}
+
+static void backend_accepts_auto_fanotify_inotify_only(void **state)
+{
+	enum fswatch_backend b = FSWATCH_BACKEND_AUTO;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(fswatch_parse_backend("fanotify", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, FSWATCH_BACKEND_FANOTIFY);
+	assert_int_equal(fswatch_parse_backend("inotify", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, FSWATCH_BACKEND_INOTIFY);
+	assert_int_equal(fswatch_parse_backend("auto", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, FSWATCH_BACKEND_AUTO);
+	assert_int_equal(fswatch_parse_backend("Inotify", &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--watch-backend='Inotify'"));
+	assert_non_null(strstr(err, "auto, fanotify, inotify"));
+	assert_int_equal(fswatch_parse_backend("", &b, err, sizeof(err)), -1);
+}
+
+static void failure_accepts_fail_and_degrade_only(void **state)
+{
+	enum fswatch_failure f = FSWATCH_FAIL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(fswatch_parse_failure("degrade", &f, err, sizeof(err)), 0);
+	assert_int_equal(f, FSWATCH_DEGRADE);
+	assert_int_equal(fswatch_parse_failure("fail", &f, err, sizeof(err)), 0);
+	assert_int_equal(f, FSWATCH_FAIL);
+	assert_int_equal(fswatch_parse_failure("ignore", &f, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--watch-failure='ignore'"));
+	assert_non_null(strstr(err, "fail, degrade"));
+}
+
+/* ---- start-up policy (inotify: needs no privilege) ---------------------- */
+
+static void start_without_paths_arms_nothing(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0 };
+	char err[256];
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
+			 FSWATCH_STARTED);
+	assert_int_equal(n_registered, 0);
+}
+
+static void start_fail_mode_missing_path_is_unavailable(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0,
+				    .backend = FSWATCH_BACKEND_INOTIFY,
+				    .failure = FSWATCH_FAIL };
+	char err[256];
+
+	(void)state;
+	c.paths[c.n_paths++] = "/nonexistent/cellos-fswatch-test";
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
+			 FSWATCH_UNAVAILABLE);
+	assert_non_null(strstr(err, "--watch=/nonexistent/cellos-fswatch-test"));
+	assert_non_null(strstr(err, strerror(ENOENT)));
+}
+
+static void start_degrade_mode_counts_and_runs_on(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0,
+				    .backend = FSWATCH_BACKEND_INOTIFY,
+				    .failure = FSWATCH_DEGRADE };
+	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
+	char err[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	c.paths[c.n_paths++] = "/nonexistent/cellos-fswatch-test";
+	c.paths[c.n_paths++] = tmpl;
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
+			 FSWATCH_STARTED);
+	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_int_equal(w.e[1].state, FSW_ARMED);
+	assert_int_equal(w.e[1].api, FSW_API_INOTIFY);
+	assert_int_equal(w.e[1].kind, FSW_KIND_DIR);
+	assert_true(w.timer_armed);
+	assert_true(w.e[1].wd >= 0);
+	fswatch_stop(&w);
+	assert_int_equal(n_registered, 0);
+	rmdir(tmpl);
+}
+
+static void start_resolves_file_watch_to_its_directory(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0,
+				    .backend = FSWATCH_BACKEND_INOTIFY };
+	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
+	char file[64];
+	char err[256];
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(file, sizeof(file), "%s/watched", tmpl);
+	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	c.paths[c.n_paths++] = file;
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
+			 FSWATCH_STARTED);
+	assert_int_equal(w.e[0].kind, FSW_KIND_FILE);
+	assert_int_equal(w.e[0].state, FSW_ARMED);
+	assert_string_equal(w.e[0].real + w.e[0].name_off, "watched");
+	assert_false(w.timer_armed);
+	fswatch_stop(&w);
+	unlink(file);
+	rmdir(tmpl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(inotify_decodes_named_create),
+		cmocka_unit_test(inotify_decodes_records_in_sequence),
+		cmocka_unit_test(inotify_overflow_carries_no_watch),
+		cmocka_unit_test(inotify_self_deletion_and_ignored_are_losses),
+		cmocka_unit_test(inotify_rejects_name_overrunning_buffer),
+		cmocka_unit_test(inotify_rejects_truncated_header),
+		cmocka_unit_test(inotify_name_filling_record_without_nul_is_whole),
+		cmocka_unit_test(fanotify_decodes_dfid_name_and_pidfd),
+		cmocka_unit_test(fanotify_dot_names_the_directory_itself),
+		cmocka_unit_test(fanotify_overflow_has_no_records),
+		cmocka_unit_test(fanotify_rejects_unknown_metadata_version),
+		cmocka_unit_test(fanotify_rejects_event_overrunning_buffer),
+		cmocka_unit_test(fanotify_rejects_info_record_overrunning_event),
+		cmocka_unit_test(fanotify_rejects_handle_overrunning_record),
+		cmocka_unit_test(fanotify_skips_unknown_info_type),
+#define T(f) cmocka_unit_test_setup_teardown(f, reset_doubles, teardown_source)
+		T(inotify_dir_watch_reports_entries_as_the_agent),
+		T(inotify_event_of_unknown_watch_is_ignored),
+		T(file_watch_reports_only_its_name),
+		T(file_watch_counts_file_gone_and_sees_it_back),
+		T(one_event_matching_two_watches_gives_one_frame),
+		T(dir_self_deletion_reports_counts_and_loses),
+		T(ignored_alone_loses_watch_without_frame),
+		T(file_watch_loses_when_its_directory_moves),
+		T(overflow_is_counted_and_logged_at_most_once_a_second),
+		T(fanotify_own_actions_are_not_reported),
+		T(fanotify_names_the_actor),
+		T(fanotify_reaped_actor_gets_empty_comm),
+		T(fanotify_event_of_other_directory_is_ignored),
+		T(fanotify_file_watch_matches_name_in_its_directory),
+		T(fanotify_dir_self_deletion_reports_and_loses),
+		T(watch_of_other_api_does_not_match),
+		T(start_without_paths_arms_nothing),
+		T(start_fail_mode_missing_path_is_unavailable),
+		T(start_degrade_mode_counts_and_runs_on),
+		T(start_resolves_file_watch_to_its_directory),
+#undef T
+		cmocka_unit_test(add_path_rejects_empty),
+		cmocka_unit_test(add_path_rejects_longer_than_path_max),
+		cmocka_unit_test(add_path_keeps_duplicates_once),
+		cmocka_unit_test(add_path_rejects_more_than_max_watches),
+		cmocka_unit_test(backend_accepts_auto_fanotify_inotify_only),
+		cmocka_unit_test(failure_accepts_fail_and_degrade_only),
+	};
+
+	return cmocka_run_group_tests_name("fswatch", tests, NULL, NULL);
+}
