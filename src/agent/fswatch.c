@@ -387,7 +387,8 @@ static bool dir_still_marked(const struct fswatch *w,
 /* A fanotify mark survives its directory being renamed away; remove it
  * through the handle (best effort: a mark left behind only costs events
  * that match no watch).  A rename never leaves its filesystem, so the old
- * parent directory serves as the mount fd. */
+ * parent directory serves as the mount fd.  Neither open_by_handle_at's
+ * mount fd nor fanotify_mark's dirfd may be O_PATH descriptors. */
 static void unmark_moved_fanotify(struct fswatch *w, const struct fsw_entry *e)
 {
 	struct fsw_handle_buf hb;
@@ -405,11 +406,11 @@ static void unmark_moved_fanotify(struct fswatch *w, const struct fsw_entry *e)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	mfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	mfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mfd < 0)
 		return;
 	memcpy(&hb, e->fid + 8, e->fid_len - 8);
-	fd = open_by_handle_at(mfd, &hb.fh, O_PATH | O_CLOEXEC);
+	fd = open_by_handle_at(mfd, &hb.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(mfd);
 	if (fd < 0)
 		return;
@@ -553,10 +554,15 @@ static void overflow(struct fswatch *w, enum fsw_api api)
 		w->overflows_unlogged++;
 		return;
 	}
-	agent_log(LOG_WARN,
-		  "fs watch: the %s queue overflowed, events were lost (%" PRIu64
-		  " more overflows not logged before this one)",
-		  fswatch_api_name(api), w->overflows_unlogged);
+	if (w->overflows_unlogged)
+		agent_log(LOG_WARN,
+			  "fs watch: the %s queue overflowed, events were lost (%" PRIu64
+			  " more overflows since the last report)",
+			  fswatch_api_name(api), w->overflows_unlogged);
+	else
+		agent_log(LOG_WARN,
+			  "fs watch: the %s queue overflowed, events were lost",
+			  fswatch_api_name(api));
 	w->overflows_logged_once = true;
 	w->overflow_logged_ns = now;
 	w->overflows_unlogged = 0;
@@ -586,7 +592,7 @@ static bool fan_child_dir_of_watch(struct fswatch *w, const struct fsw_event *ev
 			int mfd, fd, err;
 
 			looked = true;
-			mfd = open(e->real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			mfd = open(e->real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (mfd < 0)
 				return false;
 			memcpy(&hb, ev->fid + 8, ev->fid_len - 8);
