@@ -65,4 +65,13 @@ void agent_log(enum log_level level, const char *fmt, ...)
 /* CLOCK_MONOTONIC now, in ns. */
 uint64_t mono_now_ns(void);
 
+/* Timers are timerfds in the reactor.  agent_timer_create() returns a
+ * non-blocking CLOCK_MONOTONIC timerfd or -1 with errno set;
+ * agent_timer_arm_at() arms it to fire once at the absolute time abs_ns
+ * (0 disarms); agent_timer_ack() consumes an expiry.  Each returns 0 or -1
+ * with errno set. */
+int agent_timer_create(void);
+int agent_timer_arm_at(int tfd, uint64_t abs_ns);
+int agent_timer_ack(int tfd);
+
 #endif /* CELLOS_AGENT_SOURCE_H */

@@ -1,0 +1,258 @@
+/*
+ * main.c - cellos-telemetry: start the sink and the sources, run the
+ * reactor, drain on SIGTERM/SIGINT.
+ *
+ * Sources are registered in start_sources(); a new one (file watches,
+ * audit) adds its start/stop there and calls pump_emit() for its events.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "procsrc.h"
+#include "pump.h"
+#include "reactor.h"
+#include "sink.h"
+#include "stats.h"
+
+/* How often the counters are looked at (they are logged only when they
+ * changed, at most once per STATS_LOG_INTERVAL_NS). */
+#define STATS_TICK_NS (1000ULL * 1000 * 1000)
+/* While draining, how often to check whether the sink is idle. */
+#define DRAIN_POLL_MS 10
+
+struct agent {
+	struct agent_options opt;
+	struct reactor *r;
+	struct sink *sink;
+	struct pump pump;
+	struct procsrc procs;
+	int sig_fd;
+	int stats_fd;
+	bool armed;
+	bool sink_started;
+	bool ready_sent;
+	bool stopping;
+};
+
+static bool push_to_sink(void *ctx, const uint8_t *rec, size_t len)
+{
+	return sink_push(ctx, rec, len);
+}
+
+static void update_gauges(struct agent *a)
+{
+	stats_set(STAT_QUEUED, sink_queued(a->sink));
+}
+
+static void maybe_ready(struct agent *a)
+{
+	static const char nl = '\n';
+	ssize_t w;
+
+	if (a->ready_sent || !a->armed || !a->sink_started)
+		return;
+	a->ready_sent = true;
+	agent_log(LOG_INFO, "armed: process source %s, sink %s",
+		  procsrc_mode_name(&a->procs), a->opt.sink_uri);
+	if (a->opt.ready_fd < 0)
+		return;
+	do {
+		w = write(a->opt.ready_fd, &nl, 1);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0)
+		agent_log(LOG_WARN, "--ready-fd=%d: write: %s", a->opt.ready_fd,
+			  strerror(errno));
+	if (close(a->opt.ready_fd) < 0)
+		agent_log(LOG_WARN, "--ready-fd=%d: close: %s", a->opt.ready_fd,
+			  strerror(errno));
+}
+
+static void on_procs_armed(void *ctx)
+{
+	struct agent *a = ctx;
+
+	a->armed = true;
+	maybe_ready(a);
+}
+
+static void on_signal(void *ctx, uint32_t events)
+{
+	struct agent *a = ctx;
+	struct signalfd_siginfo si;
+	ssize_t n;
+
+	(void)events;
+	for (;;) {
+		n = read(a->sig_fd, &si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(si))
+			return;
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			agent_log(LOG_INFO, "%s: draining for at most %u ms",
+				  strsignal((int)si.ssi_signo), a->opt.drain_ms);
+			a->stopping = true;
+			reactor_stop(a->r);
+			break;
+		case SIGUSR1:
+			update_gauges(a);
+			stats_log(LOG_INFO);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void on_stats_tick(void *ctx, uint32_t events)
+{
+	struct agent *a = ctx;
+	uint64_t now = mono_now_ns();
+
+	(void)events;
+	(void)agent_timer_ack(a->stats_fd);
+	update_gauges(a);
+	stats_log_if_changed(now);
+	if (agent_timer_arm_at(a->stats_fd, now + STATS_TICK_NS) < 0)
+		agent_log(LOG_WARN, "stats timer: %s", strerror(errno));
+}
+
+static int setup_signals(struct agent *a)
+{
+	sigset_t set;
+
+	/* A dead listener must be an error return, not a death. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	a->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (a->sig_fd < 0)
+		return -1;
+	return reactor_add(a->r, a->sig_fd, EPOLLIN, on_signal, a);
+}
+
+static int start_sources(struct agent *a)
+{
+	struct procsrc_config pc = {
+		.coalesce_ns = (uint64_t)a->opt.coalesce_ms * 1000000ULL,
+		.poll_ns = (uint64_t)a->opt.poll_ms * 1000000ULL,
+		.rcvbuf = a->opt.rcvbuf,
+		.force_walker = a->opt.force_walker,
+	};
+
+	if (procsrc_start(&a->procs, a->r, &a->pump, &pc, on_procs_armed, a) < 0)
+		return -1;
+	/* Further sources (fswatch, audit) start here. */
+	return 0;
+}
+
+static void stop_sources(struct agent *a)
+{
+	procsrc_stop(&a->procs);
+}
+
+static void drain(struct agent *a)
+{
+	uint64_t deadline = mono_now_ns() + (uint64_t)a->opt.drain_ms * 1000000ULL;
+
+	while (!sink_idle(a->sink)) {
+		uint64_t now = mono_now_ns();
+		if (now >= deadline) {
+			agent_log(LOG_WARN, "drain time over with %zu queued",
+				  sink_queued(a->sink));
+			break;
+		}
+		uint64_t left_ms = (deadline - now) / 1000000ULL + 1;
+		int wait = left_ms < DRAIN_POLL_MS ? (int)left_ms : DRAIN_POLL_MS;
+		if (reactor_run_once(a->r, wait) < 0) {
+			agent_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.sig_fd = a.stats_fd = -1;
+	rc = options_parse(&a.opt, argc, argv, stdout, stderr);
+	if (rc == OPTIONS_EXIT_OK)
+		return EX_OK;
+	if (rc != 0)
+		return rc;
+	log_set_level(a.opt.verbose > 0 ? LOG_DEBUG : LOG_INFO);
+
+	a.r = reactor_create();
+	if (!a.r) {
+		agent_log(LOG_ERR, "epoll: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (setup_signals(&a) < 0) {
+		agent_log(LOG_ERR, "signals: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	a.sink = sink_create(&a.opt.sink, a.opt.queue_bytes, a.r);
+	if (!a.sink) {
+		agent_log(LOG_ERR, "sink %s: %s", a.opt.sink_uri, strerror(errno));
+		return EX_OSERR;
+	}
+	pump_init(&a.pump, a.opt.format, push_to_sink, a.sink);
+
+	/* The first connect is attempted before the probes arm, so by the
+	 * time init hears "ready" both have happened. */
+	if (sink_start(a.sink) < 0) {
+		agent_log(LOG_ERR, "sink %s: %s", a.opt.sink_uri, strerror(errno));
+		return EX_OSERR;
+	}
+	a.sink_started = true;
+
+	if (start_sources(&a) < 0) {
+		agent_log(LOG_ERR, "no process source could be armed: %s",
+			  strerror(errno));
+		return EX_UNAVAILABLE;
+	}
+	a.stats_fd = agent_timer_create();
+	if (a.stats_fd < 0 ||
+	    reactor_add(a.r, a.stats_fd, EPOLLIN, on_stats_tick, &a) < 0 ||
+	    agent_timer_arm_at(a.stats_fd, mono_now_ns() + STATS_TICK_NS) < 0) {
+		agent_log(LOG_ERR, "stats timer: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	maybe_ready(&a);
+
+	if (reactor_run(a.r) < 0) {
+		agent_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
+		rc = EX_OSERR;
+	}
+	stop_sources(&a);
+	drain(&a);
+	update_gauges(&a);
+	stats_log(LOG_INFO);
+
+	procsrc_destroy(&a.procs);
+	sink_destroy(a.sink);
+	close(a.stats_fd);
+	close(a.sig_fd);
+	reactor_destroy(a.r);
+	return rc;
+}

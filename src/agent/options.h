@@ -1,0 +1,60 @@
+/*
+ * options.h - the agent's command line.
+ *
+ * options_parse() fills struct agent_options from argv with getopt_long.
+ * It prints nothing on success.  A bad option or value gets one line on
+ * stderr naming the option, the value and what is allowed, and the
+ * return value EX_USAGE (64); --help and --version print to stdout and
+ * return OPTIONS_EXIT_OK.  No allocation: strings point into argv.
+ */
+#ifndef CELLOS_AGENT_OPTIONS_H
+#define CELLOS_AGENT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pump.h"
+#include "sink.h"
+
+#define OPT_DEFAULT_SINK "vsock:2:9001"
+#define OPT_DEFAULT_QUEUE_BYTES (1024u * 1024u)
+#define OPT_MIN_QUEUE_BYTES 8192u        /* at least one largest frame, twice */
+#define OPT_MAX_QUEUE_BYTES (1024u * 1024u * 1024u)
+#define OPT_DEFAULT_COALESCE_MS 5u
+#define OPT_MAX_COALESCE_MS 10000u
+#define OPT_DEFAULT_POLL_MS 100u
+#define OPT_MIN_POLL_MS 10u
+#define OPT_MAX_POLL_MS 600000u
+#define OPT_DEFAULT_DRAIN_MS 2000u
+#define OPT_MAX_DRAIN_MS 600000u
+#define OPT_DEFAULT_RCVBUF (8 * 1024 * 1024)
+#define OPT_MIN_RCVBUF 1024
+#define OPT_MAX_RCVBUF (1024 * 1024 * 1024)
+
+/* options_parse() result that means "done, exit 0" (help, version). */
+#define OPTIONS_EXIT_OK (-1)
+
+struct agent_options {
+	const char *sink_uri;
+	struct sink_addr sink;
+	enum pump_format format;
+	size_t queue_bytes;
+	unsigned int coalesce_ms;
+	unsigned int poll_ms;
+	int ready_fd;            /* -1: none */
+	unsigned int drain_ms;
+	int verbose;             /* times --verbose was given */
+	int rcvbuf;
+	bool force_walker;       /* --no-connector: the /proc walker only */
+};
+
+/* 0: run; OPTIONS_EXIT_OK: exit 0; else the exit status (EX_USAGE).
+ * Messages go to err (usage errors) and out (help, version). */
+int options_parse(struct agent_options *o, int argc, char **argv,
+		  FILE *out, FILE *err);
+
+void options_usage(FILE *f);
+
+#endif /* CELLOS_AGENT_OPTIONS_H */

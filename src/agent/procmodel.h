@@ -1,0 +1,105 @@
+/*
+ * procmodel.h - the process event model, as a pure state machine.
+ *
+ * Fed decoded kernel facts (fork, exec, exit, comm change, taskstats exit
+ * record, "/proc walk saw pid") it decides which process.spawned /
+ * process.exited events the stream gets, and when.  It touches no kernel
+ * interface itself: emitting, reading a live comm and fetching pending
+ * exit records are callbacks, so unit tests drive it without a kernel.
+ *
+ * What it promises (agent.md, "Process event model"):
+ *  - one process.spawned per exec of a thread-group leader, with the comm
+ *    read after the exec;
+ *  - a fork that does not exec within the coalescing window gets exactly
+ *    one process.spawned (at the window's end, or at its exit if sooner);
+ *  - process.exited only for a thread-group leader, and only for a pid
+ *    whose process.spawned was sent (so spawned always comes first);
+ *  - threads produce nothing;
+ *  - comm of a process already gone comes from its exit record; when
+ *    nothing is known the comm is "" and STAT_COMM_UNRESOLVED counts it.
+ * Memory is fixed at procmodel_init(); nothing is allocated per event.
+ */
+#ifndef CELLOS_AGENT_PROCMODEL_H
+#define CELLOS_AGENT_PROCMODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cellos_wire.h"
+#include "ptable.h"
+
+struct procmodel_ops {
+	void *ctx;
+	/* Hand one event to the stream (comm: len bytes, raw). */
+	void (*emit)(void *ctx, enum wire_probe probe, uint32_t pid,
+		     const char *comm, size_t len, uint64_t ts_ns);
+	/* Read the comm of live process pid into comm; return its length
+	 * (0..PT_COMM_LEN) or -1 when the process is gone. */
+	int (*read_comm)(void *ctx, uint32_t pid, char comm[PT_COMM_LEN]);
+	/* Bring in exit records the kernel has already sent (they are
+	 * delivered through procmodel_exit_record()).  May be NULL. */
+	void (*fetch_exit_records)(void *ctx);
+};
+
+struct procmodel_config {
+	size_t capacity;        /* live processes tracked */
+	uint64_t coalesce_ns;   /* fork-without-exec window */
+};
+
+struct pm_pending {
+	uint32_t pid;
+	uint32_t gen;
+	uint64_t deadline;
+};
+
+struct procmodel {
+	struct ptable table;
+	struct procmodel_ops ops;
+	uint64_t coalesce_ns;
+	uint32_t gen;
+	uint32_t epoch;           /* /proc walk generation */
+	bool table_full_logged;
+	/* Forks waiting for their window, oldest first (deadlines are
+	 * fork time + a constant, so the ring is sorted). */
+	struct pm_pending *ring;
+	size_t ring_cap, ring_head, ring_len;
+};
+
+int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
+		   const struct procmodel_ops *ops);
+void procmodel_fini(struct procmodel *pm);
+
+/* Kernel facts.  Thread ids and group ids as the proc connector gives
+ * them; ts_ns is the kernel's CLOCK_MONOTONIC stamp. */
+void procmodel_fork(struct procmodel *pm, uint32_t child_pid,
+		    uint32_t child_tgid, uint64_t ts_ns);
+void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
+		    uint64_t ts_ns);
+void procmodel_exit(struct procmodel *pm, uint32_t pid, uint32_t tgid,
+		    uint64_t ts_ns);
+void procmodel_comm(struct procmodel *pm, uint32_t pid, uint32_t tgid,
+		    const char *comm, size_t len);
+/* A taskstats exit record: task pid (tgid 0 when the kernel does not say)
+ * exited with this comm. */
+void procmodel_exit_record(struct procmodel *pm, uint32_t pid, uint32_t tgid,
+			   const char *comm, size_t len);
+
+/* Coalescing: the earliest pending deadline (0: none), and emit the forks
+ * whose window ended at or before now_ns. */
+uint64_t procmodel_next_deadline(struct procmodel *pm);
+void procmodel_expire(struct procmodel *pm, uint64_t now_ns);
+/* Shutdown: every pending fork gets its process.spawned now. */
+void procmodel_flush(struct procmodel *pm);
+
+/* A /proc walk (startup snapshot, resync after lost messages, fallback
+ * source): begin, report each live thread-group id, end.  New pids get
+ * process.spawned (ts_ns); known pids not seen get process.exited. */
+void procmodel_walk_begin(struct procmodel *pm);
+void procmodel_walk_seen(struct procmodel *pm, uint32_t pid, uint64_t ts_ns);
+void procmodel_walk_end(struct procmodel *pm, uint64_t ts_ns);
+
+/* Number of tracked processes (tests, debugging). */
+size_t procmodel_tracked(const struct procmodel *pm);
+
+#endif /* CELLOS_AGENT_PROCMODEL_H */

@@ -1,0 +1,281 @@
+/*
+ * procsrc.c - wiring of the process source into the reactor.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "procsrc.h"
+#include "pump.h"
+#include "reactor.h"
+
+static void model_emit(void *ctx, enum wire_probe probe, uint32_t pid,
+		       const char *comm, size_t len, uint64_t ts)
+{
+	struct procsrc *ps = ctx;
+
+	pump_emit(ps->pump, probe, pid, comm, len, ts);
+}
+
+static int model_read_comm(void *ctx, uint32_t pid, char comm[PT_COMM_LEN])
+{
+	struct procsrc *ps = ctx;
+
+	return procwalk_read_comm(&ps->walk, pid, comm);
+}
+
+static void model_fetch_exits(void *ctx)
+{
+	struct procsrc *ps = ctx;
+
+	if (ps->have_taskstats)
+		taskstats_drain(&ps->ts);
+}
+
+static void close_fd(struct procsrc *ps, int *fd)
+{
+	if (*fd >= 0) {
+		(void)reactor_del(ps->r, *fd);
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void arm_deadline(struct procsrc *ps)
+{
+	uint64_t d = procmodel_next_deadline(&ps->pm);
+
+	if (d == ps->deadline_armed)
+		return;
+	if (agent_timer_arm_at(ps->deadline_fd, d) < 0) {
+		agent_log(LOG_ERR, "coalescing timer: %s", strerror(errno));
+		return;
+	}
+	ps->deadline_armed = d;
+}
+
+static void snapshot(struct procsrc *ps)
+{
+	if (procwalk_run(&ps->walk, &ps->pm) < 0)
+		agent_log(LOG_WARN, "/proc walk failed: %s", strerror(errno));
+}
+
+static void become_armed(struct procsrc *ps)
+{
+	/* Subscribed first, then the snapshot: a process started in
+	 * between is seen by both and reported once. */
+	snapshot(ps);
+	arm_deadline(ps);
+	if (ps->on_armed)
+		ps->on_armed(ps->armed_ctx);
+}
+
+static void on_poll_timer(void *ctx, uint32_t events)
+{
+	struct procsrc *ps = ctx;
+
+	(void)events;
+	(void)agent_timer_ack(ps->poll_fd);
+	snapshot(ps);
+	if (agent_timer_arm_at(ps->poll_fd, mono_now_ns() + ps->cfg.poll_ns) < 0)
+		agent_log(LOG_ERR, "walker timer: %s", strerror(errno));
+}
+
+static void start_walker(struct procsrc *ps, const char *why)
+{
+	close_fd(ps, &ps->ack_fd);
+	if (ps->cn.nl) {
+		(void)reactor_del(ps->r, ps->cn.fd);
+		cnproc_close(&ps->cn);
+	}
+	ps->mode = PROCSRC_WALKER;
+	agent_log(LOG_INFO, "process source: /proc walker every %llu ms (proc connector unavailable: %s)",
+		  (unsigned long long)(ps->cfg.poll_ns / 1000000), why);
+	ps->poll_fd = agent_timer_create();
+	if (ps->poll_fd < 0 ||
+	    reactor_add(ps->r, ps->poll_fd, EPOLLIN, on_poll_timer, ps) < 0 ||
+	    agent_timer_arm_at(ps->poll_fd, mono_now_ns() + ps->cfg.poll_ns) < 0)
+		agent_log(LOG_ERR, "walker timer: %s", strerror(errno));
+	become_armed(ps);
+}
+
+static void on_overrun(void *ctx)
+{
+	struct procsrc *ps = ctx;
+
+	ps->resync_needed = true;
+}
+
+static void before_batch(void *ctx)
+{
+	struct procsrc *ps = ctx;
+
+	/* Exit records precede the exit events they belong to. */
+	if (ps->have_taskstats)
+		taskstats_drain(&ps->ts);
+}
+
+static void after_read(struct procsrc *ps)
+{
+	if (ps->mode == PROCSRC_STARTING) {
+		if (ps->cn.ack == CNPROC_ACK_OK) {
+			close_fd(ps, &ps->ack_fd);
+			ps->mode = PROCSRC_CONNECTOR;
+			agent_log(LOG_INFO, "process source: proc connector%s",
+				  ps->have_taskstats ? ", comm of exited processes from taskstats"
+						     : " (taskstats unavailable: comm of processes gone before their exec was read is unresolved)");
+			become_armed(ps);
+		} else if (ps->cn.ack == CNPROC_ACK_ERROR) {
+			start_walker(ps, strerror(ps->cn.ack_errno));
+			return;
+		}
+	}
+	if (ps->resync_needed && ps->mode == PROCSRC_CONNECTOR) {
+		ps->resync_needed = false;
+		stats_add(STAT_RESYNC, 1);
+		agent_log(LOG_WARN, "proc connector: receive buffer overrun (%llu messages lost so far); resynchronising from /proc",
+			  (unsigned long long)ps->cn.lost);
+		snapshot(ps);
+	}
+	arm_deadline(ps);
+}
+
+static void on_connector(void *ctx, uint32_t events)
+{
+	struct procsrc *ps = ctx;
+
+	(void)events;
+	cnproc_drain(&ps->cn);
+	after_read(ps);
+}
+
+static void on_deadline(void *ctx, uint32_t events)
+{
+	struct procsrc *ps = ctx;
+
+	(void)events;
+	(void)agent_timer_ack(ps->deadline_fd);
+	ps->deadline_armed = 0;
+	/* An exec still in the socket must win over the window's end. */
+	cnproc_drain(&ps->cn);
+	procmodel_expire(&ps->pm, mono_now_ns());
+	after_read(ps);
+}
+
+static void on_ack_timeout(void *ctx, uint32_t events)
+{
+	struct procsrc *ps = ctx;
+
+	(void)events;
+	(void)agent_timer_ack(ps->ack_fd);
+	cnproc_drain(&ps->cn);
+	after_read(ps);
+	if (ps->mode == PROCSRC_STARTING)
+		start_walker(ps, "no subscription ack (not the initial pid or user namespace?)");
+}
+
+int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
+		  const struct procsrc_config *cfg,
+		  void (*on_armed)(void *ctx), void *ctx)
+{
+	struct procmodel_config mc = {
+		.capacity = PROCSRC_TABLE_CAPACITY,
+		.coalesce_ns = cfg->coalesce_ns,
+	};
+	struct procmodel_ops ops = {
+		.ctx = ps,
+		.emit = model_emit,
+		.read_comm = model_read_comm,
+		.fetch_exit_records = model_fetch_exits,
+	};
+
+	memset(ps, 0, sizeof(*ps));
+	ps->r = r;
+	ps->pump = pump;
+	ps->cfg = *cfg;
+	ps->on_armed = on_armed;
+	ps->armed_ctx = ctx;
+	ps->deadline_fd = ps->ack_fd = ps->poll_fd = -1;
+	ps->cn.fd = -1;
+	ps->ts.fd = -1;
+	ps->walk.fd = -1;
+
+	if (procmodel_init(&ps->pm, &mc, &ops) < 0)
+		return -1;
+	if (procwalk_open(&ps->walk, "/proc") < 0) {
+		agent_log(LOG_ERR, "cannot open /proc: %s", strerror(errno));
+		return -1;
+	}
+	ps->deadline_fd = agent_timer_create();
+	if (ps->deadline_fd < 0 ||
+	    reactor_add(r, ps->deadline_fd, EPOLLIN, on_deadline, ps) < 0) {
+		agent_log(LOG_ERR, "coalescing timer: %s", strerror(errno));
+		return -1;
+	}
+
+	if (taskstats_open(&ps->ts, &ps->pm, cfg->rcvbuf) == 0)
+		ps->have_taskstats = true;
+	else
+		agent_log(LOG_WARN, "taskstats unavailable: %s", strerror(errno));
+
+	if (cfg->force_walker) {
+		start_walker(ps, "disabled");
+		return 0;
+	}
+	if (cnproc_open(&ps->cn, &ps->pm, cfg->rcvbuf) < 0) {
+		start_walker(ps, strerror(errno));
+		return 0;
+	}
+	ps->cn.on_overrun = on_overrun;
+	ps->cn.before_batch = before_batch;
+	ps->cn.cb_ctx = ps;
+	ps->ack_fd = agent_timer_create();
+	if (reactor_add(r, ps->cn.fd, EPOLLIN, on_connector, ps) < 0 ||
+	    ps->ack_fd < 0 ||
+	    reactor_add(r, ps->ack_fd, EPOLLIN, on_ack_timeout, ps) < 0 ||
+	    agent_timer_arm_at(ps->ack_fd, mono_now_ns() + PROCSRC_ACK_TIMEOUT_NS) < 0) {
+		start_walker(ps, strerror(errno));
+		return 0;
+	}
+	ps->mode = PROCSRC_STARTING;
+	/* The kernel acks from within our send: usually it is here now. */
+	cnproc_drain(&ps->cn);
+	after_read(ps);
+	return 0;
+}
+
+void procsrc_stop(struct procsrc *ps)
+{
+	if (ps->mode == PROCSRC_CONNECTOR) {
+		cnproc_drain(&ps->cn);
+		after_read(ps);
+	}
+	procmodel_flush(&ps->pm);
+	close_fd(ps, &ps->deadline_fd);
+	close_fd(ps, &ps->ack_fd);
+	close_fd(ps, &ps->poll_fd);
+	if (ps->cn.nl) {
+		(void)reactor_del(ps->r, ps->cn.fd);
+		cnproc_close(&ps->cn);
+	}
+}
+
+void procsrc_destroy(struct procsrc *ps)
+{
+	taskstats_close(&ps->ts);
+	procwalk_close(&ps->walk);
+	procmodel_fini(&ps->pm);
+}
+
+const char *procsrc_mode_name(const struct procsrc *ps)
+{
+	switch (ps->mode) {
+	case PROCSRC_CONNECTOR: return "proc connector";
+	case PROCSRC_WALKER: return "/proc walker";
+	case PROCSRC_STARTING: break;
+	}
+	return "starting";
+}

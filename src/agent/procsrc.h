@@ -1,0 +1,71 @@
+/*
+ * procsrc.h - the process source: proc connector + taskstats + process
+ * model, or the /proc walker when the connector cannot be subscribed.
+ *
+ * procsrc_start() opens everything and registers its fds in the reactor;
+ * once the subscription is confirmed (or the fallback chosen) it takes
+ * the startup snapshot and calls on_armed once.  The log says which
+ * source is active.
+ */
+#ifndef CELLOS_AGENT_PROCSRC_H
+#define CELLOS_AGENT_PROCSRC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cnproc.h"
+#include "procmodel.h"
+#include "procwalk.h"
+#include "taskstats.h"
+
+/* Live processes the table tracks (the default pid_max is 32768). */
+#define PROCSRC_TABLE_CAPACITY 65536
+/* How long to wait for the subscription's ack before falling back. */
+#define PROCSRC_ACK_TIMEOUT_NS (1000ULL * 1000 * 1000)
+
+struct procsrc_config {
+	uint64_t coalesce_ns;
+	uint64_t poll_ns;        /* fallback walker period */
+	int rcvbuf;              /* netlink receive buffers, bytes */
+	bool force_walker;       /* tests: never use the connector */
+};
+
+enum procsrc_mode {
+	PROCSRC_STARTING = 0,
+	PROCSRC_CONNECTOR,
+	PROCSRC_WALKER,
+};
+
+struct procsrc {
+	struct reactor *r;
+	struct pump *pump;
+	struct procsrc_config cfg;
+	struct procmodel pm;
+	struct cnproc cn;
+	struct taskstats_src ts;
+	struct procwalk walk;
+	bool have_taskstats;
+	enum procsrc_mode mode;
+	int deadline_fd;          /* coalescing windows */
+	uint64_t deadline_armed;
+	int ack_fd;               /* subscription ack timeout */
+	int poll_fd;              /* walker period */
+	bool resync_needed;
+	void (*on_armed)(void *ctx);
+	void *armed_ctx;
+};
+
+/* Returns 0, or -1 when no process source at all can run (errno set). */
+int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
+		  const struct procsrc_config *cfg,
+		  void (*on_armed)(void *ctx), void *ctx);
+
+/* Stop reading; pending forks get their spawned event now. */
+void procsrc_stop(struct procsrc *ps);
+
+/* Release everything (after procsrc_stop). */
+void procsrc_destroy(struct procsrc *ps);
+
+const char *procsrc_mode_name(const struct procsrc *ps);
+
+#endif /* CELLOS_AGENT_PROCSRC_H */

@@ -1,0 +1,112 @@
+/*
+ * procwalk.c - /proc reader.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procwalk.h"
+#include "source.h"
+
+int procwalk_open(struct procwalk *w, const char *root)
+{
+	w->root = root;
+	w->dir = opendir(root);
+	if (!w->dir)
+		return -1;
+	w->fd = dirfd(w->dir);
+	return 0;
+}
+
+void procwalk_close(struct procwalk *w)
+{
+	if (w->dir)
+		closedir(w->dir);
+	w->dir = NULL;
+	w->fd = -1;
+}
+
+int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN])
+{
+	char path[32];
+	char buf[PT_COMM_LEN + 2];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%u/comm", pid);
+	/* Relative to the /proc fd opened once: one open, one read. */
+	do {
+		fd = openat(w->fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return -1;
+	do {
+		n = read(fd, buf, sizeof(buf));
+	} while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return -1; /* ESRCH: exited between open and read */
+	/* The kernel ends comm with a newline; the name itself may hold
+	 * any other byte, newlines included, so strip only the last. */
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > PT_COMM_LEN)
+		n = PT_COMM_LEN;
+	memcpy(comm, buf, (size_t)n);
+	return (int)n;
+}
+
+static bool parse_pid(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return v != 0;
+}
+
+long procwalk_run(struct procwalk *w, struct procmodel *pm)
+{
+	struct dirent *de;
+	long seen = 0;
+
+	if (!w->dir) {
+		errno = EBADF;
+		return -1;
+	}
+	rewinddir(w->dir);
+	procmodel_walk_begin(pm);
+	for (;;) {
+		uint32_t pid;
+
+		errno = 0;
+		de = readdir(w->dir);
+		if (!de)
+			break;
+		if (!parse_pid(de->d_name, &pid))
+			continue;
+		procmodel_walk_seen(pm, pid, mono_now_ns());
+		seen++;
+	}
+	if (errno != 0) {
+		/* A partial listing must not turn into exits of processes
+		 * that were simply not read. */
+		agent_log(LOG_WARN, "/proc walk: readdir: %s", strerror(errno));
+		return -1;
+	}
+	procmodel_walk_end(pm, mono_now_ns());
+	return seen;
+}

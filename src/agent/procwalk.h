@@ -1,0 +1,34 @@
+/*
+ * procwalk.h - reading /proc: a process's comm, and walks over every
+ * live process (startup snapshot, resync after lost proc connector
+ * messages, and the fallback source when the connector is unavailable).
+ *
+ * /proc is opened once; comm is read relative to that directory fd.  The
+ * walk lists thread-group ids only (that is what /proc's top level holds).
+ */
+#ifndef CELLOS_AGENT_PROCWALK_H
+#define CELLOS_AGENT_PROCWALK_H
+
+#include <dirent.h>
+#include <stdint.h>
+
+#include "procmodel.h"
+
+struct procwalk {
+	DIR *dir;
+	int fd;
+	const char *root;
+};
+
+/* root: "/proc" (tests may point elsewhere).  0 or -1 with errno. */
+int procwalk_open(struct procwalk *w, const char *root);
+void procwalk_close(struct procwalk *w);
+
+/* comm of pid without the trailing newline: length, or -1 if gone. */
+int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN]);
+
+/* One full walk into the model (begin, seen per pid, end).  Returns the
+ * number of processes seen, or -1 when /proc could not be read. */
+long procwalk_run(struct procwalk *w, struct procmodel *pm);
+
+#endif /* CELLOS_AGENT_PROCWALK_H */
