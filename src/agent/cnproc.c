@@ -54,11 +54,13 @@ static void handle_event(struct cnproc *c, const struct cn_msg *cn,
 	size_t head = offsetof(struct proc_event, event_data);
 
 	if (ev->what == PROC_EVENT_NONE) {
-		/* An ack: ours only if it echoes our ids; others come from
-		 * other subscribers (un)subscribing. */
+		/* An ack: ours only if it answers our ack id; others come
+		 * from other subscribers (un)subscribing. */
 		if (evlen < head + sizeof(ev->event_data.ack))
 			return;
-		if (cn->seq == c->sub_seq && cn->ack == c->sub_ack + 1) {
+		/* Kernels differ in what they put in seq (our ack, our
+		 * seq, or their own counter); ack = ours + 1 is constant. */
+		if (cn->ack == c->sub_ack + 1) {
 			c->ack_errno = (int)ev->event_data.ack.err;
 			c->ack = c->ack_errno ? CNPROC_ACK_ERROR : CNPROC_ACK_OK;
 		}

@@ -18,11 +18,11 @@
 #include "pump.h"
 #include "sink.h"
 
-#define OPT_DEFAULT_SINK "vsock:2:9001"
-#define OPT_DEFAULT_QUEUE_BYTES (1024u * 1024u)
-#define OPT_MIN_QUEUE_BYTES 8192u        /* at least one largest frame, twice */
-#define OPT_MAX_QUEUE_BYTES (1024u * 1024u * 1024u)
-#define OPT_DEFAULT_COALESCE_MS 5u
+#define OPT_DEFAULT_SINK SINK_DEFAULT_URI
+#define OPT_DEFAULT_QUEUE_BYTES ((unsigned)SINK_QUEUE_DEFAULT_BYTES)
+#define OPT_MIN_QUEUE_BYTES ((unsigned)SINK_QUEUE_MIN_BYTES)
+#define OPT_MAX_QUEUE_BYTES ((unsigned)SINK_QUEUE_MAX_BYTES)
+#define OPT_DEFAULT_COALESCE_MS 10u
 #define OPT_MAX_COALESCE_MS 10000u
 #define OPT_DEFAULT_POLL_MS 100u
 #define OPT_MIN_POLL_MS 10u

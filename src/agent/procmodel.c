@@ -110,6 +110,8 @@ static void emit_resolved(struct procmodel *pm, enum wire_probe probe,
 {
 	if (len < 0) {
 		stats_add(STAT_COMM_UNRESOLVED, 1);
+		agent_log(LOG_DEBUG, "comm of pid %u unresolved (%s)", pid,
+			  wire_probe_name(probe));
 		len = 0;
 	}
 	emit(pm, probe, pid, comm, (size_t)len, ts);
@@ -170,7 +172,19 @@ void procmodel_fork(struct procmodel *pm, uint32_t child_pid,
 		emit(pm, WIRE_PROBE_PROCESS_EXITED, e->pid, e->comm,
 		     e->comm_len, ts);
 	}
+	/* An exit record already here is this child's own: records are
+	 * fetched before the batch of events they follow, so a short-lived
+	 * child's record can precede its fork event.  (A previous holder of
+	 * the pid had its record consumed by its exit event.) */
+	bool keep = !created && e->state == PT_EXIT_NOTED && e->exit_comm;
+	struct pt_entry saved = *e;
 	memset(e, 0, sizeof(*e));
+	if (keep) {
+		memcpy(e->comm, saved.comm, sizeof(e->comm));
+		e->comm_len = saved.comm_len;
+		e->comm_known = true;
+		e->exit_comm = true;
+	}
 	e->pid = child_tgid;
 	e->state = PT_FORKED;
 	e->ts = ts;
