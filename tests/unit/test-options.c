@@ -1,0 +1,162 @@
+/*
+ * test-options.c - the agent's command line (src/agent/options.c).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <cmocka.h>
+
+#include "agent/options.h"
+
+#define MAX_ARGS 8
+
+static struct agent_options O;
+static char out_text[8192], err_text[1024];
+
+/* Parse "cellos-telemetry" + args; the messages land in out_text and
+ * err_text. */
+static int parse(const char *a0, ...)
+{
+	char *argv[MAX_ARGS + 2];
+	int argc = 0;
+	va_list ap;
+	FILE *out = fmemopen(out_text, sizeof(out_text), "w");
+	FILE *err = fmemopen(err_text, sizeof(err_text), "w");
+
+	assert_non_null(out);
+	assert_non_null(err);
+	memset(out_text, 0, sizeof(out_text));
+	memset(err_text, 0, sizeof(err_text));
+	argv[argc++] = (char *)"cellos-telemetry";
+	va_start(ap, a0);
+	for (const char *a = a0; a; a = va_arg(ap, const char *)) {
+		assert_true(argc <= MAX_ARGS);
+		argv[argc++] = (char *)a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	int rc = options_parse(&O, argc, argv, out, err);
+	fclose(out);
+	fclose(err);
+	return rc;
+}
+
+static void defaults_are_vsock_frames_and_documented_values(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(NULL), 0);
+	assert_int_equal(O.sink.kind, SINK_VSOCK);
+	assert_int_equal(O.sink.cid, 2);
+	assert_int_equal(O.sink.port, 9001);
+	assert_int_equal(O.format, PUMP_FORMAT_FRAMES);
+	assert_int_equal(O.queue_bytes, OPT_DEFAULT_QUEUE_BYTES);
+	assert_int_equal(O.coalesce_ms, OPT_DEFAULT_COALESCE_MS);
+	assert_int_equal(O.poll_ms, OPT_DEFAULT_POLL_MS);
+	assert_int_equal(O.drain_ms, OPT_DEFAULT_DRAIN_MS);
+	assert_int_equal(O.ready_fd, -1);
+	assert_int_equal(O.rcvbuf, OPT_DEFAULT_RCVBUF);
+	assert_int_equal(O.verbose, 0);
+	assert_string_equal(err_text, "");
+}
+
+static void every_option_is_taken(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--sink=-", "--format=json", "--queue-bytes=65536",
+			       "--coalesce-ms=0", "--poll-ms=250", "--ready-fd=7",
+			       "--drain-ms=0", "--rcvbuf=4096"), 0);
+	assert_int_equal(O.sink.kind, SINK_STDOUT);
+	assert_int_equal(O.format, PUMP_FORMAT_JSON);
+	assert_int_equal(O.queue_bytes, 65536);
+	assert_int_equal(O.coalesce_ms, 0);
+	assert_int_equal(O.poll_ms, 250);
+	assert_int_equal(O.ready_fd, 7);
+	assert_int_equal(O.drain_ms, 0);
+	assert_int_equal(O.rcvbuf, 4096);
+	assert_int_equal(parse("--sink", "unix:/run/x.sock", "--verbose", "--verbose",
+			       "--no-connector", NULL), 0);
+	assert_int_equal(O.sink.kind, SINK_UNIX);
+	assert_string_equal(O.sink.path, "/run/x.sock");
+	assert_int_equal(O.verbose, 2);
+	assert_true(O.force_walker);
+}
+
+/* Each bad value: exit 64 and one line naming option and value. */
+static void expect_usage_error(const char *arg, const char *opt, const char *val)
+{
+	assert_int_equal(parse(arg, NULL), EX_USAGE);
+	assert_non_null(strstr(err_text, opt));
+	assert_non_null(strstr(err_text, val));
+	assert_non_null(strstr(err_text, "allowed"));
+	/* exactly one line */
+	char *nl = strchr(err_text, '\n');
+	assert_non_null(nl);
+	assert_int_equal(nl[1], '\0');
+}
+
+static void bad_values_name_option_value_and_what_is_allowed(void **state)
+{
+	(void)state;
+	expect_usage_error("--format=xml", "--format", "'xml'");
+	expect_usage_error("--queue-bytes=10", "--queue-bytes", "'10'");
+	expect_usage_error("--queue-bytes=-1", "--queue-bytes", "'-1'");
+	expect_usage_error("--queue-bytes=1k", "--queue-bytes", "'1k'");
+	expect_usage_error("--coalesce-ms=99999999", "--coalesce-ms", "'99999999'");
+	expect_usage_error("--coalesce-ms=", "--coalesce-ms", "''");
+	expect_usage_error("--poll-ms=1", "--poll-ms", "'1'");
+	expect_usage_error("--ready-fd=1", "--ready-fd", "'1'");
+	expect_usage_error("--ready-fd=x", "--ready-fd", "'x'");
+	expect_usage_error("--drain-ms=+5", "--drain-ms", "'+5'");
+	expect_usage_error("--rcvbuf=12", "--rcvbuf", "'12'");
+	expect_usage_error("--rcvbuf=99999999999", "--rcvbuf", "'99999999999'");
+	expect_usage_error("--sink=tcp:1.2.3.4:5", "--sink", "'tcp:1.2.3.4:5'");
+}
+
+static void json_needs_stdout(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--format=json", "--sink=unix:/x", NULL), EX_USAGE);
+	assert_non_null(strstr(err_text, "--format"));
+}
+
+static void unknown_option_missing_value_and_extra_argument_are_usage_errors(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--frobnicate", NULL), EX_USAGE);
+	assert_non_null(strstr(err_text, "--frobnicate"));
+	assert_int_equal(parse("--sink", NULL), EX_USAGE);
+	assert_non_null(strstr(err_text, "--sink"));
+	assert_int_equal(parse("extra", NULL), EX_USAGE);
+	assert_non_null(strstr(err_text, "extra"));
+}
+
+static void help_and_version_print_and_exit_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--help", NULL), OPTIONS_EXIT_OK);
+	assert_non_null(strstr(out_text, "--sink=URI"));
+	assert_non_null(strstr(out_text, "--rcvbuf"));
+	assert_int_equal(parse("--version", NULL), OPTIONS_EXIT_OK);
+	assert_non_null(strstr(out_text, PACKAGE_VERSION));
+	assert_string_equal(err_text, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_are_vsock_frames_and_documented_values),
+		cmocka_unit_test(every_option_is_taken),
+		cmocka_unit_test(bad_values_name_option_value_and_what_is_allowed),
+		cmocka_unit_test(json_needs_stdout),
+		cmocka_unit_test(unknown_option_missing_value_and_extra_argument_are_usage_errors),
+		cmocka_unit_test(help_and_version_print_and_exit_zero),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
