@@ -1,0 +1,112 @@
+/* output.c - see output.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "recv/log.h"
+#include "recv/output.h"
+
+int recv_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+				if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+					return -1;
+				continue;
+			}
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int recv_output_init(struct recv_output *o, int fd, const char *cell_id,
+		     const char *run_id)
+{
+	o->fd = fd;
+	o->len = 0;
+	size_t n = recv_render_suffix(o->suffix, sizeof(o->suffix), cell_id,
+				      run_id);
+	if (n == SIZE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	o->suffix_len = n;
+	return 0;
+}
+
+int recv_output_flush(struct recv_output *o)
+{
+	if (o->len == 0)
+		return 0;
+	int r = recv_write_all(o->fd, o->buf, o->len);
+	/* Whatever happened, these lines are gone: a failed write ends the
+	 * run, and keeping them would only repeat the failure. */
+	o->len = 0;
+	return r;
+}
+
+/* Make room for one more line of the longest kind. */
+static int reserve(struct recv_output *o)
+{
+	if (sizeof(o->buf) - o->len >= RECV_LINE_MAX_BYTES)
+		return 0;
+	return recv_output_flush(o);
+}
+
+/* A line that does not fit RECV_LINE_MAX_BYTES is a bug in the bounds,
+ * not an input problem: say so and go on without it. */
+static void commit(struct recv_output *o, size_t n, const char *what)
+{
+	if (n == 0) {
+		recv_err("internal: %s line longer than %zu bytes dropped", what,
+			 (size_t)RECV_LINE_MAX_BYTES);
+		return;
+	}
+	o->len += n;
+}
+
+int recv_output_frame(struct recv_output *o, const char *stamp, uint64_t conn,
+		      const struct wire_event *ev)
+{
+	if (reserve(o) < 0)
+		return -1;
+	commit(o, recv_render_frame(o->buf + o->len, sizeof(o->buf) - o->len,
+				    stamp, conn, ev, o->suffix, o->suffix_len),
+	       "frame");
+	return 0;
+}
+
+int recv_output_error(struct recv_output *o, const char *stamp, uint64_t conn,
+		      const struct wire_error_detail *d)
+{
+	if (reserve(o) < 0)
+		return -1;
+	commit(o, recv_render_error(o->buf + o->len, sizeof(o->buf) - o->len,
+				    stamp, conn, d),
+	       "error");
+	return 0;
+}
+
+int recv_output_silence(struct recv_output *o, const char *stamp,
+			uint64_t conn, uint64_t silent_for_s)
+{
+	if (reserve(o) < 0)
+		return -1;
+	commit(o, recv_render_silence(o->buf + o->len, sizeof(o->buf) - o->len,
+				      stamp, conn, silent_for_s),
+	       "silence");
+	return 0;
+}
