@@ -98,3 +98,16 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
         raise SystemExit("line %d is not an object" % n)
 PY
 }
+
+# recv_py ARGS...: python3 with tests/integration on its module path, for
+# the receiver tests' frame builder and clients (recvlib.py).
+recv_py() {
+	PYTHONPATH="$top_srcdir/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
+		"$PYTHON3" "$@"
+}
+
+# require_recv: the receiver tests need no root, only the program and python3.
+require_recv() {
+	require_prog "$RECV"
+	require_cmd "$PYTHON3"
+}
