@@ -6,7 +6,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 require_recv
 
-start_recv "$T/sock" "$T/out.jsonl" --silence-window=1 2>"$T/err"
+# A 2 s window against a frame every 200 ms: a wide margin on a loaded host.
+start_recv "$T/sock" "$T/out.jsonl" --silence-window=2 2>"$T/err"
 recv_py - "$T/sock" "$T/out.jsonl" <<'PY' || fail "client"
 import sys, time, recvlib as r
 from datetime import datetime, timezone
@@ -23,7 +24,7 @@ def silenced(lines, conn):
 quiet = r.connect(path)          # connection 1: one frame, then nothing
 quiet.sendall(r.event(guest_pid=1))
 busy = r.connect(path)           # connection 2: a frame every 200 ms
-end = time.monotonic() + 2.5
+end = time.monotonic() + 3.0
 n = 0
 while time.monotonic() < end:
     busy.sendall(r.event(guest_pid=100 + n))
@@ -34,18 +35,18 @@ s1 = silenced(lines, 1)[0]
 first = [o for o in lines if o.get("guest_pid") == 1][0]
 r.check(set(s1) == {"host_received_at", "connection", "event", "silent_for_s"},
         "keys %r" % s1)
-r.check(s1["silent_for_s"] >= 1, "silent_for_s %r" % s1["silent_for_s"])
-# 1 s after its frame, give or take clock granularity (not before).
-r.check(at(s1) - at(first) >= 0.99, "reported after %.3f s" % (at(s1) - at(first)))
+r.check(s1["silent_for_s"] >= 2, "silent_for_s %r" % s1["silent_for_s"])
+# 2 s after its frame, give or take clock granularity (not before).
+r.check(at(s1) - at(first) >= 1.99, "reported after %.3f s" % (at(s1) - at(first)))
 r.check(not silenced(lines, 2), "busy connection reported silent: %r" % silenced(lines, 2))
 
 # Now busy stops too: it is reported a window after its last frame.  By
-# then connection 1's window has passed at least twice more, so a repeat
+# then connection 1's window has passed at least once more, so a repeat
 # would show.
 last_busy = max((o for o in lines if o["connection"] == 2), key=at)
 lines = r.lines_when(out, lambda l: silenced(l, 2), what="connection 2 silenced")
 s2 = silenced(lines, 2)[0]
-r.check(at(s2) - at(last_busy) >= 0.99, "conn 2 reported after %.3f s" % (at(s2) - at(last_busy)))
+r.check(at(s2) - at(last_busy) >= 1.99, "conn 2 reported after %.3f s" % (at(s2) - at(last_busy)))
 r.check(len(silenced(lines, 1)) == 1, "connection 1 reported %d times" % len(silenced(lines, 1)))
 r.check(len(silenced(lines, 2)) == 1, "connection 2 reported twice")
 quiet.close(); busy.close()
