@@ -244,10 +244,19 @@ static int add_opaque_rules(scmp_filter_ctx ctx)
 	return 0;
 }
 
+/* Killing the whole process needs seccomp API level 3 (Linux 4.14).  Below
+ * that (or where seccomp(2) is hidden, as under valgrind) the calling
+ * thread is killed instead, which for a single-threaded caller is the
+ * same. */
+static uint32_t kill_action(void)
+{
+	return seccomp_api_get() >= 3 ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_KILL;
+}
+
 int gate_filter_build(const struct gate_spec *spec, scmp_filter_ctx *out)
 {
 	uint32_t act = spec->action == GATE_ACTION_KILL ?
-		SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
+		kill_action() : SCMP_ACT_ERRNO(EPERM);
 	scmp_filter_ctx ctx;
 	int rc;
 
@@ -255,7 +264,7 @@ int gate_filter_build(const struct gate_spec *spec, scmp_filter_ctx *out)
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return -ENOMEM;
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, kill_action());
 	if (rc == 0)
 		rc = add_arches(ctx);
 	/* kill(-1): every process the caller may signal. */
