@@ -111,3 +111,62 @@ require_recv() {
 	require_prog "$RECV"
 	require_cmd "$PYTHON3"
 }
+
+# ---- cellos-workload-exec helpers ------------------------------------------
+PROBE="$top_builddir/tests/integration/exec-probe"
+
+# start_standin LOG [keep|PGID]: an exec-probe stand-in (see exec-probe.c)
+# logging to LOG; returns once it is set up.  $STANDIN_PID, $STANDIN_TID
+# (its second thread), $STANDIN_PGID.
+start_standin() {
+	local log=$1
+	shift
+	bg "$PROBE" standin "$log" "$@"
+	STANDIN_PID=$BG_PID
+	wait_until 10 grep -q '^ready ' "$log" 2>/dev/null ||
+		fail "stand-in $STANDIN_PID did not become ready"
+	STANDIN_TID=$(sed -n 's/^ready .*tid=\([0-9]*\).*/\1/p' "$log")
+	STANDIN_PGID=$(sed -n 's/^ready pgid=\([0-9]*\).*/\1/p' "$log")
+	[ -n "$STANDIN_TID" ] && [ "$STANDIN_TID" != 0 ] ||
+		fail "stand-in $STANDIN_PID reported no thread"
+}
+
+# standin_unharmed PID LOG: alive, not stopped, not traced, no signal taken.
+standin_unharmed() {
+	local pid=$1 log=$2 state tracer
+	kill -0 "$pid" 2>/dev/null || fail "stand-in $pid is gone"
+	state=$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' "/proc/$pid/status")
+	tracer=$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$pid/status")
+	case $state in
+	S | R) ;;
+	*) fail "stand-in $pid is in state '$state'" ;;
+	esac
+	[ "$tracer" = 0 ] || fail "stand-in $pid is traced by $tracer"
+	if grep -q '^sig ' "$log"; then
+		fail "stand-in $pid took signals: $(grep '^sig ' "$log" | tr '\n' ' ')"
+	fi
+}
+
+# check_results OUT EXPECT...: OUT holds exec-probe "NAME RESULT" lines;
+# each EXPECT is NAME=ERE and RESULT must match ^(ERE)$.  Every name
+# expected must appear exactly once and nothing else may.
+check_results() {
+	local out=$1 e name re got n
+	shift
+	for e in "$@"; do
+		name=${e%%=*}
+		re=${e#*=}
+		n=$(awk -v n="$name" '$1 == n' "$out" | wc -l)
+		[ "$n" = 1 ] || fail "$name: $n result lines in $out"
+		got=$(awk -v n="$name" '$1 == n { print $2 }' "$out")
+		echo "$got" | grep -qE "^($re)\$" ||
+			fail "$name: got $got, expected $re"
+	done
+	n=$(wc -l <"$out")
+	[ "$n" = $# ] || fail "$out has $n result lines, expected $#"
+}
+
+# delivered_signals OUT: the sig=N of every call in OUT that returned OK.
+delivered_signals() {
+	awk '$2 == "OK" && $3 ~ /^sig=/ { sub(/^sig=/, "", $3); print $3 }' "$1"
+}
