@@ -145,22 +145,34 @@ static int c_kill_x32(void)
 }
 #endif
 
-static int wait_stopped(void)
+/* Wait for the stop our attach asked for.  A signal that was pending in
+ * the target shows up first as a signal-delivery stop: pass it on, or
+ * detaching would discard it. */
+static int wait_own_stop(bool seized)
 {
-	int status;
-	pid_t r;
+	for (;;) {
+		int status, sig;
+		pid_t r = waitpid(target, &status, __WALL);
 
-	do
-		r = waitpid(target, &status, __WALL);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? errno : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno;
+		if (!WIFSTOPPED(status))
+			return ESRCH;
+		sig = WSTOPSIG(status);
+		if (seized ? (status >> 16) == PTRACE_EVENT_STOP : sig == SIGSTOP)
+			return 0;
+		if (ptrace(PTRACE_CONT, target, 0, (void *)(long)sig) < 0)
+			return errno;
+	}
 }
 
 static int c_ptrace_attach(void)
 {
 	if (ptrace(PTRACE_ATTACH, target, 0, 0) < 0)
 		return errno;
-	int rc = wait_stopped();
+	int rc = wait_own_stop(false);
 	ptrace(PTRACE_DETACH, target, 0, 0);
 	return rc;
 }
@@ -171,7 +183,7 @@ static int c_ptrace_seize(void)
 		return errno;
 	int rc = rc_of(ptrace(PTRACE_INTERRUPT, target, 0, 0));
 	if (rc == 0)
-		rc = wait_stopped();
+		rc = wait_own_stop(true);
 	ptrace(PTRACE_DETACH, target, 0, 0);
 	return rc;
 }
