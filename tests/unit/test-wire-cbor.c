@@ -1,0 +1,223 @@
+/*
+ * test-wire-cbor.c - the CBOR subset writer and reader (cbor.c), linked
+ * in directly: its functions are internal to the shared library.
+ */
+#include "wire-test.h"
+
+#include "cbor.h"
+
+static const struct {
+	uint64_t v;
+	const char *hex;
+} boundaries[] = {
+	/* RFC 8949 Appendix A, as listed in wire-v1.md. */
+	{ 0, "00" },
+	{ 23, "17" },
+	{ 24, "1818" },
+	{ 255, "18ff" },
+	{ 256, "190100" },
+	{ 65535, "19ffff" },
+	{ 65536, "1a00010000" },
+	{ 4294967295ULL, "1affffffff" },
+	{ 4294967296ULL, "1b0000000100000000" },
+	{ 18446744073709551615ULL, "1bffffffffffffffff" },
+};
+#define BOUNDARY_COUNT (sizeof(boundaries) / sizeof(boundaries[0]))
+
+static void put_uint_writes_shortest_head_at_every_boundary(void **state)
+{
+	uint8_t want[16], got[16];
+	struct cbor_writer w;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < BOUNDARY_COUNT; i++) {
+		n = hex_to_bytes(boundaries[i].hex, want, sizeof(want));
+		cbor_writer_init(&w, got, sizeof(got));
+		cbor_put_uint(&w, boundaries[i].v);
+		assert_false(w.full);
+		assert_int_equal(w.len, n);
+		assert_int_equal(cbor_head_size(boundaries[i].v), n);
+		assert_memory_equal(got, want, n);
+	}
+}
+
+static void read_head_decodes_every_boundary(void **state)
+{
+	uint8_t in[16];
+	struct cbor_reader r;
+	struct cbor_head h;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < BOUNDARY_COUNT; i++) {
+		n = hex_to_bytes(boundaries[i].hex, in, sizeof(in));
+		cbor_reader_init(&r, in, n);
+		assert_int_equal(cbor_read_head(&r, &h), WIRE_OK);
+		assert_int_equal(h.major, 0);
+		assert_true(h.value == boundaries[i].v);
+		assert_int_equal(r.off, n);
+	}
+}
+
+static void read_head_accepts_every_width_for_small_values(void **state)
+{
+	static const char *const forms[] = {
+		"05", "1805", "190005", "1a00000005", "1b0000000000000005",
+	};
+	uint8_t in[16];
+	struct cbor_reader r;
+	struct cbor_head h;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		n = hex_to_bytes(forms[i], in, sizeof(in));
+		cbor_reader_init(&r, in, n);
+		assert_int_equal(cbor_read_head(&r, &h), WIRE_OK);
+		assert_int_equal(h.value, 5);
+	}
+}
+
+static void put_text_writes_head_then_bytes(void **state)
+{
+	uint8_t got[64];
+	struct cbor_writer w;
+
+	(void)state;
+	cbor_writer_init(&w, got, sizeof(got));
+	cbor_put_text(&w, "sh", 2);
+	cbor_put_head(&w, CBOR_MAJOR_MAP, 5);
+	cbor_put_text(&w, "", 0);
+	assert_int_equal(w.len, 5);
+	assert_memory_equal(got, "\x62sh\xa5\x60", 5);
+	/* 24 bytes of text need the one-byte length form: 78 18 */
+	cbor_writer_init(&w, got, sizeof(got));
+	cbor_put_text(&w, "abcdefghijklmnopqrstuvwx", 24);
+	assert_int_equal(w.len, 26);
+	assert_int_equal(cbor_text_size(24), 26);
+	assert_memory_equal(got, "\x78\x18" "abcdefghijklmnopqrstuvwx", 26);
+}
+
+static void writer_stops_at_capacity(void **state)
+{
+	struct cbor_writer w;
+	uint8_t *buf = malloc(4); /* exact size: valgrind sees an overrun */
+
+	(void)state;
+	cbor_writer_init(&w, buf, 4);
+	cbor_put_uint(&w, 65536); /* 5 bytes */
+	assert_true(w.full);
+	assert_int_equal(w.len, 0);
+	cbor_writer_init(&w, buf, 4);
+	cbor_put_text(&w, "abcd", 4); /* 1 + 4 */
+	assert_true(w.full);
+	cbor_put_uint(&w, 1); /* nothing more after full */
+	assert_int_equal(w.len, 1);
+	free(buf);
+}
+
+static void read_head_rejects_majors_outside_subset(void **state)
+{
+	static const uint8_t heads[] = { 0x20, 0x40, 0x80, 0xc0, 0xe0, 0xf9, 0xfb };
+	struct cbor_reader r;
+	struct cbor_head h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(heads); i++) {
+		cbor_reader_init(&r, &heads[i], 1);
+		assert_int_equal(cbor_read_head(&r, &h), WIRE_ERR_UNSUPPORTED_MAJOR);
+		assert_int_equal(h.major, heads[i] >> 5);
+		assert_int_equal(r.off, 0);
+	}
+}
+
+static void read_head_rejects_additional_28_to_31(void **state)
+{
+	static const uint8_t majors[] = { 0, 3, 5 };
+	struct cbor_reader r;
+	struct cbor_head h;
+	size_t i;
+	uint8_t b;
+
+	(void)state;
+	for (i = 0; i < sizeof(majors); i++) {
+		for (b = 28; b <= 31; b++) {
+			uint8_t in[9] = { (uint8_t)(majors[i] << 5 | b) };
+
+			cbor_reader_init(&r, in, sizeof(in));
+			assert_int_equal(cbor_read_head(&r, &h),
+					 WIRE_ERR_UNSUPPORTED_ADDITIONAL);
+			assert_int_equal(h.additional, b);
+		}
+	}
+}
+
+static void read_head_rejects_argument_past_end(void **state)
+{
+	static const char *const cut[] = { "", "18", "19ff", "1aff", "1bffffffffffffff" };
+	uint8_t in[16];
+	struct cbor_reader r;
+	struct cbor_head h;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		n = hex_to_bytes(cut[i], in, sizeof(in));
+		cbor_reader_init(&r, in, n);
+		assert_int_equal(cbor_read_head(&r, &h), WIRE_ERR_UNEXPECTED_EOF);
+		assert_int_equal(r.off, 0);
+	}
+}
+
+static void read_text_bytes_stays_inside_input(void **state)
+{
+	uint8_t in[] = { 0x63, 's', 'h' };
+	struct cbor_reader r;
+	struct cbor_head h;
+	const uint8_t *s = NULL;
+
+	(void)state;
+	cbor_reader_init(&r, in, sizeof(in));
+	assert_int_equal(cbor_read_head(&r, &h), WIRE_OK);
+	assert_int_equal(cbor_read_text_bytes(&r, &h, &s), WIRE_ERR_UNEXPECTED_EOF);
+	assert_null(s);
+	in[0] = 0x62;
+	cbor_reader_init(&r, in, sizeof(in));
+	assert_int_equal(cbor_read_head(&r, &h), WIRE_OK);
+	assert_int_equal(cbor_read_text_bytes(&r, &h, &s), WIRE_OK);
+	assert_ptr_equal(s, in + 1);
+	assert_int_equal(cbor_reader_left(&r), 0);
+}
+
+static void read_text_rejects_huge_declared_length(void **state)
+{
+	uint8_t in[] = { 0x7b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'x' };
+	struct cbor_reader r;
+	struct cbor_head h;
+	const uint8_t *s;
+
+	(void)state;
+	cbor_reader_init(&r, in, sizeof(in));
+	assert_int_equal(cbor_read_head(&r, &h), WIRE_OK);
+	assert_int_equal(cbor_read_text_bytes(&r, &h, &s), WIRE_ERR_UNEXPECTED_EOF);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(put_uint_writes_shortest_head_at_every_boundary),
+		cmocka_unit_test(read_head_decodes_every_boundary),
+		cmocka_unit_test(read_head_accepts_every_width_for_small_values),
+		cmocka_unit_test(put_text_writes_head_then_bytes),
+		cmocka_unit_test(writer_stops_at_capacity),
+		cmocka_unit_test(read_head_rejects_majors_outside_subset),
+		cmocka_unit_test(read_head_rejects_additional_28_to_31),
+		cmocka_unit_test(read_head_rejects_argument_past_end),
+		cmocka_unit_test(read_text_bytes_stays_inside_input),
+		cmocka_unit_test(read_text_rejects_huge_declared_length),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
