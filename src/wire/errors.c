@@ -22,7 +22,7 @@ static const struct {
 	[WIRE_ERR_UNSUPPORTED_MAJOR] = { "UnsupportedMajor",
 		"a CBOR major type outside the wire subset" },
 	[WIRE_ERR_UNSUPPORTED_ADDITIONAL] = { "UnsupportedAdditional",
-		"CBOR additional info 28-31 (reserved or indefinite length)" },
+		"additional info 28-31 in a CBOR head (reserved or indefinite length)" },
 	[WIRE_ERR_NOT_MAP5] = { "NotMap5",
 		"the body does not start with a definite map of exactly 5 pairs" },
 	[WIRE_ERR_CONTENT_VERSION_MUST_BE_FIRST] = { "ContentVersionMustBeFirst",
