@@ -410,7 +410,9 @@ static void check_one_input(struct prng *p, struct wire_stream *s,
 		assert_int_equal(fd.code, ferr);
 		assert_true(fd.offset <= len);
 		assert_string_not_equal(wire_error_name(ferr), "Unknown");
-		assert_true(wire_error_format(&fd, line, sizeof(line)) > 0);
+		/* snprintf dominates the run time under valgrind: sample */
+		if (prng_below(p, 8) == 0)
+			assert_true(wire_error_format(&fd, line, sizeof(line)) > 0);
 	} else {
 		assert_true(wire_utf8_valid((const uint8_t *)fev.comm,
 					    fev.comm_len, NULL));
