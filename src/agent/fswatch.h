@@ -25,7 +25,8 @@
  *   STAT_DROP_FS_OVERFLOW and logs (at most once a second).
  * - Lost paths: when a watched path disappears (a watched file's name is
  *   deleted or renamed away; a watched directory, or a watched file's
- *   directory, is deleted, renamed, or unmounted) it is logged and counted
+ *   directory, is deleted, renamed, or (inotify only: fanotify says
+ *   nothing) unmounted) it is logged and counted
  *   as STAT_WATCH_LOST.  A file's watch stays armed on its directory and
  *   simply sees the name come back.  A watch whose directory is gone is
  *   re-checked every FSWATCH_REARM_INTERVAL_MS and armed again (logged)
