@@ -48,29 +48,27 @@ struct fsw_handle_buf {
 
 /* ---- options ------------------------------------------------------------ */
 
+#define FSW_STR_(x) #x
+#define FSW_STR(x) FSW_STR_(x)
+
 int fswatch_config_add_path(struct fswatch_config *c, const char *arg,
-			    char *err, size_t err_len)
+			    const char **allowed)
 {
 	unsigned i;
 
 	if (arg[0] == '\0') {
-		snprintf(err, err_len,
-			 "--watch='': empty path; give a file or directory path");
+		*allowed = "allowed: the path of a file or directory (not empty)";
 		return -1;
 	}
 	if (strlen(arg) >= PATH_MAX) {
-		snprintf(err, err_len,
-			 "--watch='%.40s...': path longer than %d bytes",
-			 arg, PATH_MAX - 1);
+		*allowed = "allowed: a path shorter than " FSW_STR(PATH_MAX) " bytes";
 		return -1;
 	}
 	for (i = 0; i < c->n_paths; i++)
 		if (strcmp(c->paths[i], arg) == 0)
 			return 0; /* the same path twice is one watch */
 	if (c->n_paths >= FSWATCH_MAX_WATCHES) {
-		snprintf(err, err_len,
-			 "--watch='%s': at most %d watches are allowed",
-			 arg, FSWATCH_MAX_WATCHES);
+		*allowed = "allowed: at most " FSW_STR(FSWATCH_MAX_WATCHES) " watches";
 		return -1;
 	}
 	c->paths[c->n_paths++] = arg;
@@ -90,7 +88,7 @@ const char *fswatch_backend_name(enum fswatch_backend b)
 }
 
 int fswatch_parse_backend(const char *arg, enum fswatch_backend *out,
-			  char *err, size_t err_len)
+			  const char **allowed)
 {
 	unsigned i;
 
@@ -99,14 +97,12 @@ int fswatch_parse_backend(const char *arg, enum fswatch_backend *out,
 			*out = (enum fswatch_backend)i;
 			return 0;
 		}
-	snprintf(err, err_len,
-		 "--watch-backend='%s': allowed values are auto, fanotify, inotify",
-		 arg);
+	*allowed = "allowed: auto, fanotify, inotify";
 	return -1;
 }
 
 int fswatch_parse_failure(const char *arg, enum fswatch_failure *out,
-			  char *err, size_t err_len)
+			  const char **allowed)
 {
 	if (strcmp(arg, "fail") == 0) {
 		*out = FSWATCH_FAIL;
@@ -116,8 +112,7 @@ int fswatch_parse_failure(const char *arg, enum fswatch_failure *out,
 		*out = FSWATCH_DEGRADE;
 		return 0;
 	}
-	snprintf(err, err_len,
-		 "--watch-failure='%s': allowed values are fail, degrade", arg);
+	*allowed = "allowed: fail, degrade";
 	return -1;
 }
 

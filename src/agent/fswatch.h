@@ -79,14 +79,15 @@ struct fswatch_config {
 	enum fswatch_failure failure;
 };
 
-/* Option parsing for main's CLI.  Each returns 0, or -1 and writes one
- * line (without the program name) into err saying what is allowed. */
+/* Option parsing for the CLI (options.c).  Each returns 0, or -1 and sets
+ * *allowed to what the option allows ("allowed: ..."), for the one-line
+ * usage error. */
 int fswatch_config_add_path(struct fswatch_config *c, const char *arg,
-			    char *err, size_t err_len);
+			    const char **allowed);
 int fswatch_parse_backend(const char *arg, enum fswatch_backend *out,
-			  char *err, size_t err_len);
+			  const char **allowed);
 int fswatch_parse_failure(const char *arg, enum fswatch_failure *out,
-			  char *err, size_t err_len);
+			  const char **allowed);
 const char *fswatch_backend_name(enum fswatch_backend b);
 
 /* ---- the running source; fields are private to fswatch.c (visible for

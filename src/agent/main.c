@@ -17,6 +17,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "fswatch.h"
 #include "options.h"
 #include "procsrc.h"
 #include "pump.h"
@@ -36,9 +37,11 @@ struct agent {
 	struct sink *sink;
 	struct pump pump;
 	struct procsrc procs;
+	struct fswatch watch;
 	int sig_fd;
 	int stats_fd;
 	bool armed;
+	bool sources_started;    /* every source's start returned (watches armed) */
 	bool sink_started;
 	bool ready_sent;
 	bool stopping;
@@ -59,11 +62,13 @@ static void maybe_ready(struct agent *a)
 	static const char nl = '\n';
 	ssize_t w;
 
-	if (a->ready_sent || !a->armed || !a->sink_started)
+	if (a->ready_sent || !a->armed || !a->sources_started ||
+	    !a->sink_started)
 		return;
 	a->ready_sent = true;
-	agent_log(LOG_INFO, "armed: process source %s, sink %s",
-		  procsrc_mode_name(&a->procs), a->opt.sink_uri);
+	agent_log(LOG_INFO, "armed: process source %s, %u watches, sink %s",
+		  procsrc_mode_name(&a->procs), a->opt.watch.n_paths,
+		  a->opt.sink_uri);
 	if (a->opt.ready_fd < 0)
 		return;
 	do {
@@ -148,6 +153,7 @@ static int setup_signals(struct agent *a)
 	return reactor_add(a->r, a->sig_fd, EPOLLIN, on_signal, a);
 }
 
+/* Returns 0, or the exit status after logging why. */
 static int start_sources(struct agent *a)
 {
 	struct procsrc_config pc = {
@@ -156,15 +162,31 @@ static int start_sources(struct agent *a)
 		.rcvbuf = a->opt.rcvbuf,
 		.force_walker = a->opt.force_walker,
 	};
+	char why[PATH_MAX + 128];
 
-	if (procsrc_start(&a->procs, a->r, &a->pump, &pc, on_procs_armed, a) < 0)
-		return -1;
-	/* Further sources (fswatch, audit) start here. */
+	if (procsrc_start(&a->procs, a->r, &a->pump, &pc, on_procs_armed, a) < 0) {
+		agent_log(LOG_ERR, "no process source could be armed: %s",
+			  strerror(errno));
+		return EX_UNAVAILABLE;
+	}
+	switch (fswatch_start(&a->watch, &a->opt.watch, a->r, &a->pump, why,
+			      sizeof(why))) {
+	case FSWATCH_STARTED:
+		break;
+	case FSWATCH_UNAVAILABLE:
+		agent_log(LOG_ERR, "%s", why);
+		return EX_UNAVAILABLE;
+	default:
+		agent_log(LOG_ERR, "%s", why);
+		return EX_OSERR;
+	}
+	/* Further sources (audit) start here. */
 	return 0;
 }
 
 static void stop_sources(struct agent *a)
 {
+	fswatch_stop(&a->watch);
 	procsrc_stop(&a->procs);
 }
 
@@ -226,11 +248,10 @@ int main(int argc, char **argv)
 	}
 	a.sink_started = true;
 
-	if (start_sources(&a) < 0) {
-		agent_log(LOG_ERR, "no process source could be armed: %s",
-			  strerror(errno));
-		return EX_UNAVAILABLE;
-	}
+	rc = start_sources(&a);
+	if (rc != 0)
+		return rc;
+	a.sources_started = true;
 	a.stats_fd = agent_timer_create();
 	if (a.stats_fd < 0 ||
 	    reactor_add(a.r, a.stats_fd, EPOLLIN, on_stats_tick, &a) < 0 ||

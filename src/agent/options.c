@@ -17,7 +17,8 @@
 enum {
 	OPT_SINK = 256, OPT_FORMAT, OPT_QUEUE_BYTES, OPT_COALESCE_MS,
 	OPT_POLL_MS, OPT_READY_FD, OPT_DRAIN_MS, OPT_VERBOSE, OPT_HELP,
-	OPT_VERSION, OPT_RCVBUF, OPT_NO_CONNECTOR,
+	OPT_VERSION, OPT_RCVBUF, OPT_NO_CONNECTOR, OPT_WATCH,
+	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE,
 };
 
 static const struct option longopts[] = {
@@ -30,6 +31,9 @@ static const struct option longopts[] = {
 	{ "drain-ms", required_argument, NULL, OPT_DRAIN_MS },
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 	{ "no-connector", no_argument, NULL, OPT_NO_CONNECTOR },
+	{ "watch", required_argument, NULL, OPT_WATCH },
+	{ "watch-backend", required_argument, NULL, OPT_WATCH_BACKEND },
+	{ "watch-failure", required_argument, NULL, OPT_WATCH_FAILURE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -56,6 +60,12 @@ void options_usage(FILE *f)
 "                      (0..%u, default %u)\n"
 "  --rcvbuf=BYTES      netlink receive buffer size (%d..%d, default %d)\n"
 "  --no-connector      use the /proc walker even where the connector works\n"
+"  --watch=PATH        report changes to a file, or a directory and its entries,\n"
+"                      as fs.inotify_fired (repeatable, at most %d)\n"
+"  --watch-backend=B   auto (default: fanotify, which names the actor, where it\n"
+"                      can be had, else inotify), fanotify or inotify\n"
+"  --watch-failure=F   a path that cannot be watched at start: fail (default,\n"
+"                      exit 69) or degrade (log, count, arm it when it can be)\n"
 "  --verbose           log more (repeat for debug)\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
@@ -65,7 +75,8 @@ void options_usage(FILE *f)
 		OPT_MAX_COALESCE_MS, OPT_DEFAULT_COALESCE_MS,
 		OPT_MIN_POLL_MS, OPT_MAX_POLL_MS, OPT_DEFAULT_POLL_MS,
 		OPT_MAX_DRAIN_MS, OPT_DEFAULT_DRAIN_MS,
-		OPT_MIN_RCVBUF, OPT_MAX_RCVBUF, OPT_DEFAULT_RCVBUF);
+		OPT_MIN_RCVBUF, OPT_MAX_RCVBUF, OPT_DEFAULT_RCVBUF,
+		FSWATCH_MAX_WATCHES);
 }
 
 /* A decimal integer in [min, max], the whole string, no sign. */
@@ -95,6 +106,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 {
 	char msg[320];
 	char errbuf[128];
+	const char *allowed;
 	uint64_t v;
 	int c;
 
@@ -172,6 +184,18 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 			break;
 		case OPT_NO_CONNECTOR:
 			o->force_walker = true;
+			break;
+		case OPT_WATCH:
+			if (fswatch_config_add_path(&o->watch, optarg, &allowed) < 0)
+				return bad(err, "watch", optarg, allowed);
+			break;
+		case OPT_WATCH_BACKEND:
+			if (fswatch_parse_backend(optarg, &o->watch.backend, &allowed) < 0)
+				return bad(err, "watch-backend", optarg, allowed);
+			break;
+		case OPT_WATCH_FAILURE:
+			if (fswatch_parse_failure(optarg, &o->watch.failure, &allowed) < 0)
+				return bad(err, "watch-failure", optarg, allowed);
 			break;
 		case OPT_VERBOSE:
 			o->verbose++;

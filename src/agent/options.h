@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fswatch.h"
 #include "pump.h"
 #include "sink.h"
 
@@ -48,6 +49,7 @@ struct agent_options {
 	int verbose;             /* times --verbose was given */
 	int rcvbuf;
 	bool force_walker;       /* --no-connector: the /proc walker only */
+	struct fswatch_config watch; /* --watch, --watch-backend, --watch-failure */
 };
 
 /* 0: run; OPTIONS_EXIT_OK: exit 0; else the exit status (EX_USAGE).
