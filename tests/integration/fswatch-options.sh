@@ -24,14 +24,14 @@ run_agent() {
 }
 
 run_agent 64 --watch=
-log_has "$T/err" "--watch=''" || fail "empty --watch: message does not name it: $(cat "$T/err")"
+log_has "$T/err" "--watch: invalid value ''" || fail "empty --watch: message does not name it: $(cat "$T/err")"
 [ "$(wc -l <"$T/err")" -eq 1 ] || fail "empty --watch: more than one line: $(cat "$T/err")"
 
 run_agent 64 --watch="$T" --watch-backend=dnotify
-log_has "$T/err" "--watch-backend='dnotify'" || fail "bad backend not named: $(cat "$T/err")"
+log_has "$T/err" "--watch-backend: invalid value 'dnotify'" || fail "bad backend not named: $(cat "$T/err")"
 
 run_agent 64 --watch="$T" --watch-failure=ignore
-log_has "$T/err" "--watch-failure='ignore'" || fail "bad failure mode not named: $(cat "$T/err")"
+log_has "$T/err" "--watch-failure: invalid value 'ignore'" || fail "bad failure mode not named: $(cat "$T/err")"
 
 MISSING="$T/missing/dir"
 run_agent 69 --watch="$MISSING"
