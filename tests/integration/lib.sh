@@ -170,3 +170,26 @@ check_results() {
 delivered_signals() {
 	awk '$2 == "OK" && $3 ~ /^sig=/ { sub(/^sig=/, "", $3); print $3 }' "$1"
 }
+
+# ---- the agent's process tests ----
+
+PROC_HELPER="$top_builddir/tests/integration/proc-helper"
+
+# A short random tag, so names made by this run are not confused with
+# those of tests running at the same time.
+rand_tag() { od -An -N3 -tx1 /dev/urandom | tr -d ' \n'; }
+
+# stop_agent: SIGTERM the agent started by start_agent and wait for it;
+# returns its exit status.
+stop_agent() {
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	local rc=0
+	wait "$AGENT_PID" || rc=$?
+	return $rc
+}
+
+# agent_counter FILE NAME: the value of NAME in the last "counters:" line
+# the agent wrote to FILE (its stderr).
+agent_counter() {
+	grep 'counters:' "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Processes that set their comm to invalid UTF-8 and to control bytes:
+# every frame stays valid (the receiver reports no error), and the comm is
+# the sanitized name (invalid bytes as U+FFFD, at most 16 characters).
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+require_root
+require_prog "$AGENT"
+require_prog "$RECV"
+require_prog "$PROC_HELPER"
+
+tag=$(rand_tag)
+start_recv "$T/sock" "$T/out.jsonl"
+start_agent "$T/sock"
+
+: >"$T/cases"
+for hex in fffe011b5b33316d0a7fc328 \
+	   c3a9c3a9c3a9c3a9c3a9c3a9c3a9ff \
+	   e282 \
+	   0102030405060708090a0b0c0d0e0f; do
+	ln -sf "$PROC_HELPER" "$T/cm$tag"
+	pid=$("$T/cm$tag" setcomm "$hex" 20 | head -n 1)
+	[ -n "$pid" ] || fail "helper printed no pid"
+	echo "$pid $hex" >>"$T/cases"
+done
+
+cat >"$T/check.py" <<'PY'
+import json, sys
+mode, cases, out, first = sys.argv[1:5]
+want = {}
+for l in open(cases):
+    pid, hexs = l.split()
+    # the kernel keeps at most 15 bytes; the spec's sanitizer replaces
+    # each byte that starts no valid sequence
+    want[int(pid)] = bytes.fromhex(hexs)[:15].decode("utf-8", "replace")[:16]
+ev = {p: [] for p in want}
+for n, line in enumerate(open(out, encoding="utf-8"), 1):
+    o = json.loads(line)
+    if "error" in o:
+        sys.exit("line %d: receiver error %s" % (n, line.strip()))
+    if o["guest_pid"] in ev:
+        ev[o["guest_pid"]].append((o["probe_source"], o["guest_comm"]))
+for p, e in ev.items():
+    if mode == "done":
+        if not any(k == "process.exited" for k, _ in e):
+            sys.exit(1)
+        continue
+    if len(e) != 2 or e[0][0] != "process.spawned" or e[1] != ("process.exited", want[p]):
+        sys.exit("pid %d: %r, want exited with %r" % (p, e, want[p]))
+    # spawned was read either before or after the rename
+    if e[0][1] not in (first, want[p]):
+        sys.exit("pid %d: spawned comm %r" % (p, e[0][1]))
+PY
+wait_until 30 "$PYTHON3" "$T/check.py" done "$T/cases" "$T/out.jsonl" "cm$tag" ||
+	fail "not all reported: $("$PYTHON3" "$T/check.py" assert "$T/cases" "$T/out.jsonl" "cm$tag" 2>&1)"
+json_check "$T/out.jsonl"
+"$PYTHON3" "$T/check.py" assert "$T/cases" "$T/out.jsonl" "cm$tag" || fail "comm check failed"
+note "pass: hostile comm sanitized"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Children that fork and never exec: exactly one process.spawned each,
+# with the comm they inherited, then their process.exited; both for the
+# ones that exit at once and the ones that outlive the coalescing window.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+require_root
+require_prog "$AGENT"
+require_prog "$RECV"
+require_prog "$PROC_HELPER"
+
+tag=$(rand_tag)
+name="fk$tag"
+ln -s "$PROC_HELPER" "$T/$name"
+start_recv "$T/sock" "$T/out.jsonl"
+start_agent "$T/sock" --coalesce-ms=10
+
+# Odd children live 100 ms, ten times the window.
+"$T/$name" fork 40 100 >"$T/pids" || fail "helper failed"
+[ "$(wc -l <"$T/pids")" -eq 40 ] || fail "helper forked $(wc -l <"$T/pids") of 40"
+
+cat >"$T/check.py" <<'PY'
+import json, sys
+mode, pidfile, out, name = sys.argv[1:5]
+pids = {int(l) for l in open(pidfile) if l.strip()}
+ev = {p: [] for p in pids}
+for line in open(out, encoding="utf-8"):
+    o = json.loads(line)
+    if o["guest_pid"] in ev:
+        ev[o["guest_pid"]].append((o["probe_source"], o["guest_comm"]))
+for p, e in ev.items():
+    if mode == "done":
+        if not any(k == "process.exited" for k, _ in e):
+            sys.exit(1)
+    elif e != [("process.spawned", name), ("process.exited", name)]:
+        sys.exit("child %d: %r" % (p, e))
+PY
+wait_until 30 "$PYTHON3" "$T/check.py" done "$T/pids" "$T/out.jsonl" "$name" ||
+	fail "children not all reported: $("$PYTHON3" "$T/check.py" assert "$T/pids" "$T/out.jsonl" "$name" 2>&1)"
+"$PYTHON3" "$T/check.py" assert "$T/pids" "$T/out.jsonl" "$name" || fail "fork check failed"
+note "pass: 40 fork-without-exec children"

@@ -1,0 +1,164 @@
+/*
+ * proc-helper.c - workloads for the agent's process tests, so that the
+ * tests know exactly which pids and names to look for.
+ *
+ *   proc-helper spawn PATH...     posix_spawn each PATH (no arguments),
+ *                                 wait for it; print "PID NAME" per child
+ *   proc-helper threads N NAME    start N threads named NAME that each
+ *                                 exit at once; print "main PID" and
+ *                                 "thread TID" lines
+ *   proc-helper fork N LIVE_MS    fork N children that never exec; each
+ *                                 odd one lives LIVE_MS, each even one exits
+ *                                 at once; print "PID" per child
+ *   proc-helper setcomm HEX MS    set our comm to the bytes HEX, live MS
+ *                                 more; print our pid first
+ *   proc-helper (no arguments): exit 0 at once; this is what the
+ *   spawned links run, under their own names.
+ * Output is line-buffered on stdout, pids first, so the test has them
+ * before it looks at the stream.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int do_spawn(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		pid_t pid;
+		char *args[] = { argv[i], NULL };
+		int rc = posix_spawn(&pid, argv[i], NULL, NULL, args, environ);
+		if (rc != 0) {
+			fprintf(stderr, "proc-helper: spawn %s: %s\n", argv[i], strerror(rc));
+			return 1;
+		}
+		const char *base = strrchr(argv[i], '/');
+		printf("%d %s\n", (int)pid, base ? base + 1 : argv[i]);
+		int st;
+		while (waitpid(pid, &st, 0) < 0) {
+			if (errno != EINTR) {
+				perror("proc-helper: waitpid");
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *thread_name;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, thread_name, 0, 0, 0);
+	pthread_mutex_lock(&out_lock);
+	printf("thread %ld\n", (long)syscall(SYS_gettid));
+	pthread_mutex_unlock(&out_lock);
+	return NULL;
+}
+
+static int do_threads(int n, const char *name)
+{
+	pthread_t t[256];
+
+	if (n < 1 || n > 256)
+		return 2;
+	thread_name = name;
+	printf("main %d\n", (int)getpid());
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&t[i], NULL, thread_main, NULL) != 0)
+			return 1;
+		/* One at a time, so each is a new tid, not a reused one. */
+		pthread_join(t[i], NULL);
+	}
+	return 0;
+}
+
+static int do_fork(int n, long live_ms)
+{
+	pid_t kids[1024];
+
+	if (n < 1 || n > 1024)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		fflush(stdout);
+		pid_t p = fork();
+		if (p < 0) {
+			perror("proc-helper: fork");
+			return 1;
+		}
+		if (p == 0) {
+			if (i % 2)
+				sleep_ms(live_ms);
+			_exit(0);
+		}
+		kids[i] = p;
+		printf("%d\n", (int)p);
+	}
+	fflush(stdout);
+	for (int i = 0; i < n; i++)
+		while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	return 0;
+}
+
+static int do_setcomm(const char *hex, long ms)
+{
+	char name[17];
+	size_t len = strlen(hex) / 2;
+
+	if (len > 15)
+		len = 15;
+	for (size_t i = 0; i < len; i++) {
+		unsigned int b;
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return 2;
+		name[i] = (char)b;
+	}
+	name[len] = '\0';
+	printf("%d\n", (int)getpid());
+	fflush(stdout);
+	if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) {
+		perror("proc-helper: prctl");
+		return 1;
+	}
+	sleep_ms(ms);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		return 0;
+	if (strcmp(argv[1], "spawn") == 0)
+		return do_spawn(argc - 2, argv + 2);
+	if (strcmp(argv[1], "threads") == 0 && argc == 4)
+		return do_threads(atoi(argv[2]), argv[3]);
+	if (strcmp(argv[1], "fork") == 0 && argc == 4)
+		return do_fork(atoi(argv[2]), atol(argv[3]));
+	if (strcmp(argv[1], "setcomm") == 0 && argc == 4)
+		return do_setcomm(argv[2], atol(argv[3]));
+	fprintf(stderr, "proc-helper: bad usage\n");
+	return 2;
+}
