@@ -72,7 +72,8 @@ static void handle_event(struct cnproc *c, const struct cn_msg *cn,
 	case PROC_EVENT_FORK:
 		if (evlen < head + sizeof(ev->event_data.fork))
 			break;
-		procmodel_fork(c->pm, (uint32_t)ev->event_data.fork.child_pid,
+		procmodel_fork(c->pm, (uint32_t)ev->event_data.fork.parent_tgid,
+			       (uint32_t)ev->event_data.fork.child_pid,
 			       (uint32_t)ev->event_data.fork.child_tgid,
 			       ev->timestamp_ns);
 		return;

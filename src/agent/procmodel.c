@@ -105,6 +105,9 @@ static int resolve_comm(struct procmodel *pm, uint32_t pid,
 	return -1;
 }
 
+static void ring_push(struct procmodel *pm, uint32_t pid, uint32_t gen,
+		      uint64_t ts);
+
 static void emit_resolved(struct procmodel *pm, enum wire_probe probe,
 			  uint32_t pid, const char *comm, int len, uint64_t ts)
 {
@@ -117,8 +120,31 @@ static void emit_resolved(struct procmodel *pm, enum wire_probe probe,
 	emit(pm, probe, pid, comm, (size_t)len, ts);
 }
 
-/* A fork whose window ended (or that exits first): its one spawned. */
-static void spawn_forked(struct procmodel *pm, uint32_t pid)
+/* True when the child's comm is not its parent's: it has exec'd (or
+ * renamed itself), whatever the event stream says so far. */
+static bool differs_from_parent(struct procmodel *pm, const struct pt_entry *e,
+				const char *comm, int n)
+{
+	const struct pt_entry *parent = ptable_find(&pm->table, e->ppid);
+
+	if (n < 0 || !parent || !parent->comm_known || parent->exit_comm)
+		return false;
+	return parent->comm_len != (uint8_t)n ||
+	       memcmp(parent->comm, comm, (size_t)n) != 0;
+}
+
+static bool starved(struct procmodel *pm, uint32_t pid)
+{
+	if (!pm->ops.cpu_ns)
+		return false;
+	uint64_t ns = pm->ops.cpu_ns(pm->ops.ctx, pid);
+	return ns != UINT64_MAX && ns < PM_MIN_CHILD_CPU_NS;
+}
+
+/* A fork whose window ended (or that exits first): its one spawned.
+ * now: when the window ended (0: no window, e.g. shutdown), so waiting
+ * longer for an exec message in flight is possible. */
+static void spawn_forked(struct procmodel *pm, uint32_t pid, uint64_t now)
 {
 	char comm[PT_COMM_LEN];
 	int n = resolve_comm(pm, pid, comm, false);
@@ -126,6 +152,14 @@ static void spawn_forked(struct procmodel *pm, uint32_t pid)
 
 	if (!e || e->state != PT_FORKED)
 		return;
+	if (now != 0 && e->extended < PM_MAX_EXTENSIONS &&
+	    pm->ring_len < pm->ring_cap &&
+	    ((e->extended == 0 && differs_from_parent(pm, e, comm, n)) ||
+	     starved(pm, pid))) {
+		e->extended++;
+		ring_push(pm, pid, e->gen, now);
+		return;
+	}
 	uint64_t ts = e->ts;
 	if (n >= 0 && !e->exit_comm)
 		set_comm(e, comm, (size_t)n);
@@ -147,8 +181,26 @@ static bool ring_head_live(struct procmodel *pm)
 	return e && e->gen == p->gen && e->state == PT_FORKED;
 }
 
-void procmodel_fork(struct procmodel *pm, uint32_t child_pid,
-		    uint32_t child_tgid, uint64_t ts)
+/* The ring has room (callers make sure). */
+static void ring_push(struct procmodel *pm, uint32_t pid, uint32_t gen,
+		      uint64_t ts)
+{
+	size_t tail = (pm->ring_head + pm->ring_len) % pm->ring_cap;
+	uint64_t start = ts;
+
+	if (pm->ops.now) {
+		uint64_t now = pm->ops.now(pm->ops.ctx);
+		if (now > start)
+			start = now;
+	}
+	pm->ring[tail].pid = pid;
+	pm->ring[tail].gen = gen;
+	pm->ring[tail].deadline = start + pm->coalesce_ns;
+	pm->ring_len++;
+}
+
+void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
+		    uint32_t child_pid, uint32_t child_tgid, uint64_t ts)
 {
 	bool created;
 	struct pt_entry *e;
@@ -186,6 +238,7 @@ void procmodel_fork(struct procmodel *pm, uint32_t child_pid,
 		e->exit_comm = true;
 	}
 	e->pid = child_tgid;
+	e->ppid = parent_tgid;
 	e->state = PT_FORKED;
 	e->ts = ts;
 	e->gen = ++pm->gen;
@@ -198,16 +251,12 @@ void procmodel_fork(struct procmodel *pm, uint32_t child_pid,
 		bool live = ring_head_live(pm);
 		ring_pop(pm);
 		if (live)
-			spawn_forked(pm, old);
+			spawn_forked(pm, old, 0);
 		e = ptable_find(&pm->table, child_tgid);
 		if (!e)
 			return;
 	}
-	size_t tail = (pm->ring_head + pm->ring_len) % pm->ring_cap;
-	pm->ring[tail].pid = child_tgid;
-	pm->ring[tail].gen = e->gen;
-	pm->ring[tail].deadline = ts + pm->coalesce_ns;
-	pm->ring_len++;
+	ring_push(pm, child_tgid, e->gen, ts);
 }
 
 void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
@@ -333,7 +382,7 @@ void procmodel_expire(struct procmodel *pm, uint64_t now)
 			break;
 		uint32_t pid = p->pid;
 		ring_pop(pm);
-		spawn_forked(pm, pid);
+		spawn_forked(pm, pid, now == UINT64_MAX ? 0 : now);
 	}
 }
 

@@ -12,6 +12,14 @@
  *    read after the exec;
  *  - a fork that does not exec within the coalescing window gets exactly
  *    one process.spawned (at the window's end, or at its exit if sooner);
+ *    the window starts when the agent handles the fork (not at the
+ *    kernel's stamp), so the agent's own scheduling delay under load does
+ *    not eat into the time the child has to exec; and when the window
+ *    ends on a child whose comm already differs from its parent's (it
+ *    exec'd, but the kernel's exec message is still on its way: the task
+ *    can be preempted between stamping and sending it), or that has
+ *    hardly run at all yet, the window is extended (a bounded number of
+ *    times);
  *  - process.exited only for a thread-group leader, and only for a pid
  *    whose process.spawned was sent (so spawned always comes first);
  *  - threads produce nothing;
@@ -40,7 +48,19 @@ struct procmodel_ops {
 	/* Bring in exit records the kernel has already sent (they are
 	 * delivered through procmodel_exit_record()).  May be NULL. */
 	void (*fetch_exit_records)(void *ctx);
+	/* The current CLOCK_MONOTONIC time.  May be NULL (the window then
+	 * starts at the fork's own time). */
+	uint64_t (*now)(void *ctx);
+	/* CPU time live process pid has run so far, in ns, or UINT64_MAX
+	 * when unknown.  May be NULL. */
+	uint64_t (*cpu_ns)(void *ctx, uint32_t pid);
 };
+
+/* A child that has had less CPU than this when its window ends has not
+ * had a fair chance to exec yet (an overloaded machine): its window is
+ * extended, at most PM_MAX_EXTENSIONS times. */
+#define PM_MIN_CHILD_CPU_NS (2ULL * 1000 * 1000)
+#define PM_MAX_EXTENSIONS 8
 
 struct procmodel_config {
 	size_t capacity;        /* live processes tracked */
@@ -72,8 +92,8 @@ void procmodel_fini(struct procmodel *pm);
 
 /* Kernel facts.  Thread ids and group ids as the proc connector gives
  * them; ts_ns is the kernel's CLOCK_MONOTONIC stamp. */
-void procmodel_fork(struct procmodel *pm, uint32_t child_pid,
-		    uint32_t child_tgid, uint64_t ts_ns);
+void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
+		    uint32_t child_pid, uint32_t child_tgid, uint64_t ts_ns);
 void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 		    uint64_t ts_ns);
 void procmodel_exit(struct procmodel *pm, uint32_t pid, uint32_t tgid,

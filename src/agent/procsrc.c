@@ -27,6 +27,19 @@ static int model_read_comm(void *ctx, uint32_t pid, char comm[PT_COMM_LEN])
 	return procwalk_read_comm(&ps->walk, pid, comm);
 }
 
+static uint64_t model_now(void *ctx)
+{
+	(void)ctx;
+	return mono_now_ns();
+}
+
+static uint64_t model_cpu_ns(void *ctx, uint32_t pid)
+{
+	struct procsrc *ps = ctx;
+
+	return procwalk_cpu_ns(&ps->walk, pid);
+}
+
 static void model_fetch_exits(void *ctx)
 {
 	struct procsrc *ps = ctx;
@@ -190,6 +203,8 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		.emit = model_emit,
 		.read_comm = model_read_comm,
 		.fetch_exit_records = model_fetch_exits,
+		.now = model_now,
+		.cpu_ns = model_cpu_ns,
 	};
 
 	memset(ps, 0, sizeof(*ps));

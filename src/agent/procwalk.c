@@ -61,6 +61,33 @@ int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN])
 	return (int)n;
 }
 
+uint64_t procwalk_cpu_ns(struct procwalk *w, uint32_t pid)
+{
+	char path[40];
+	char buf[96];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%u/schedstat", pid);
+	do {
+		fd = openat(w->fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return UINT64_MAX;
+	do {
+		n = read(fd, buf, sizeof(buf) - 1);
+	} while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return UINT64_MAX;
+	buf[n] = '\0';
+	uint64_t v = 0;
+	size_t i = 0;
+	for (; i < (size_t)n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(buf[i] - '0');
+	return i > 0 ? v : UINT64_MAX;
+}
+
 static bool parse_pid(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;

@@ -27,6 +27,10 @@ void procwalk_close(struct procwalk *w);
 /* comm of pid without the trailing newline: length, or -1 if gone. */
 int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN]);
 
+/* CPU time pid has run (first field of /proc/PID/schedstat), in ns, or
+ * UINT64_MAX when gone or unknown. */
+uint64_t procwalk_cpu_ns(struct procwalk *w, uint32_t pid);
+
 /* One full walk into the model (begin, seen per pid, end).  Returns the
  * number of processes seen, or -1 when /proc could not be read. */
 long procwalk_run(struct procwalk *w, struct procmodel *pm);

@@ -31,6 +31,8 @@ struct pt_entry {
 	bool comm_known;      /* comm holds a name read for this process */
 	bool exit_comm;       /* comm came from its taskstats exit record */
 	bool walked;          /* reported by a /proc walk at time ts */
+	uint8_t extended;     /* times its coalescing window was extended */
+	uint32_t ppid;        /* parent's thread-group id (PT_FORKED) */
 	uint32_t gen;         /* identifies this incarnation (pending ring) */
 	uint32_t seen;        /* epoch of the last /proc walk that saw it */
 	uint64_t ts;          /* fork time (PT_FORKED), walk time (walked) */

@@ -26,12 +26,27 @@ done
 cat >"$T/check.py" <<'PY'
 import json, sys
 mode, cases, out, first = sys.argv[1:5]
+def sanitize(b):
+    # agent.md: each byte that does not start a valid UTF-8 sequence
+    # becomes U+FFFD (one per byte); then at most 16 characters.
+    out, i = [], 0
+    while i < len(b):
+        for k in (1, 2, 3, 4):
+            try:
+                out.append(b[i:i + k].decode("utf-8", "strict"))
+                i += k
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            out.append("\ufffd")
+            i += 1
+    return "".join(out)[:16]
 want = {}
 for l in open(cases):
     pid, hexs = l.split()
-    # the kernel keeps at most 15 bytes; the spec's sanitizer replaces
-    # each byte that starts no valid sequence
-    want[int(pid)] = bytes.fromhex(hexs)[:15].decode("utf-8", "replace")[:16]
+    # the kernel keeps at most 15 bytes of a name
+    want[int(pid)] = sanitize(bytes.fromhex(hexs)[:15])
 ev = {p: [] for p in want}
 for n, line in enumerate(open(out, encoding="utf-8"), 1):
     o = json.loads(line)

@@ -74,7 +74,9 @@ start_recv() {
 start_agent() {
 	local sock=$1
 	shift
-	local fifo="$T/ready.$$.$RANDOM"
+	# (no $RANDOM: dash has none, and set -u makes that fatal)
+	READY_SEQ=$(( ${READY_SEQ:-0} + 1 ))
+	local fifo="$T/ready.$$.$READY_SEQ"
 	mkfifo "$fifo"
 	bg sh -c 'exec 3>"$1"; shift; exec "$@"' sh "$fifo" \
 		"$AGENT" --sink="unix:$sock" --ready-fd=3 "$@"

@@ -49,6 +49,7 @@ static struct {
 	struct record pending[MAX_RECORDS]; /* "in the taskstats socket" */
 	size_t npending;
 	unsigned fetches;
+	uint64_t cpu;          /* what every child has run, for cpu_ns */
 	struct procmodel pm;
 	struct cnproc cn;
 	uint32_t seq[4];
@@ -90,6 +91,13 @@ static void fake_fetch(void *ctx)
 	W.npending = 0;
 }
 
+static uint64_t fake_cpu_ns(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	(void)pid;
+	return W.cpu;
+}
+
 static void set_live(uint32_t pid, const char *comm)
 {
 	for (size_t i = 0; i < W.nlive; i++) {
@@ -127,10 +135,12 @@ static int setup(void **state)
 	struct procmodel_ops ops = {
 		.emit = fake_emit, .read_comm = fake_read_comm,
 		.fetch_exit_records = fake_fetch,
+		.cpu_ns = fake_cpu_ns,
 	};
 
 	(void)state;
 	memset(&W, 0, sizeof(W));
+	W.cpu = UINT64_MAX;
 	stats_reset();
 	log_set_level(LOG_ERR);
 	assert_int_equal(procmodel_init(&W.pm, &cfg, &ops), 0);
@@ -400,6 +410,56 @@ static void events_older_than_the_walk_are_not_reported_twice(void **state)
 	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 122, "later");
 }
 
+static void late_exec_message_gets_the_window_extended_once(void **state)
+{
+	(void)state;
+	set_live(50, "shell");
+	exec_ev(50, 1 * MS);
+	set_live(140, "shell");
+	fork_ev(50, 140, 140, 2 * MS);
+	/* It exec'd, but the kernel's message has not arrived yet. */
+	set_live(140, "newprog");
+	procmodel_expire(&W.pm, 2 * MS + WINDOW);
+	assert_int_equal(W.n, 1);
+	exec_ev(140, 3 * MS);
+	procmodel_expire(&W.pm, 1000 * MS);
+	assert_int_equal(W.n, 2);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 140, "newprog");
+}
+
+static void renamed_fork_is_spawned_after_one_extension(void **state)
+{
+	(void)state;
+	set_live(51, "shell");
+	exec_ev(51, 1 * MS);
+	set_live(141, "renamed");      /* prctl, no exec */
+	fork_ev(51, 141, 141, 2 * MS);
+	procmodel_expire(&W.pm, 2 * MS + WINDOW);
+	assert_int_equal(W.n, 1);
+	procmodel_expire(&W.pm, 2 * MS + 3 * WINDOW);
+	assert_int_equal(W.n, 2);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 141, "renamed");
+	procmodel_expire(&W.pm, 1000 * MS);
+	assert_int_equal(W.n, 2);
+}
+
+static void child_that_has_hardly_run_waits_a_bounded_time(void **state)
+{
+	(void)state;
+	set_live(142, "parent");
+	W.cpu = 1000;   /* 1 us of CPU: it never had a chance to exec */
+	fork_ev(1, 142, 142, 0);
+	uint64_t t = WINDOW;
+	for (int i = 0; i < PM_MAX_EXTENSIONS; i++) {
+		procmodel_expire(&W.pm, t);
+		assert_int_equal(W.n, 0);
+		t += WINDOW;
+	}
+	procmodel_expire(&W.pm, t);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 142, "parent");
+}
+
 static void flush_spawns_pending_forks(void **state)
 {
 	(void)state;
@@ -535,6 +595,9 @@ int main(void)
 		T(reused_pid_closes_the_previous_process),
 		T(walk_reports_new_and_vanished_processes),
 		T(events_older_than_the_walk_are_not_reported_twice),
+		T(late_exec_message_gets_the_window_extended_once),
+		T(renamed_fork_is_spawned_after_one_extension),
+		T(child_that_has_hardly_run_waits_a_bounded_time),
 		T(flush_spawns_pending_forks),
 		T(sequence_gaps_count_lost_messages_per_cpu),
 		T(only_our_subscription_ack_is_taken),
