@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -885,6 +886,32 @@ static void start_resolves_file_watch_to_its_directory(void **state)
 	rmdir(tmpl);
 }
 
+static void start_makes_relative_path_absolute(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0,
+				    .backend = FSWATCH_BACKEND_INOTIFY };
+	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
+	char old[PATH_MAX], sub[64];
+	char err[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(sub, sizeof(sub), "%s/sub", tmpl);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(tmpl), 0);
+	c.paths[c.n_paths++] = "sub";
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
+			 FSWATCH_STARTED);
+	assert_int_equal(chdir(old), 0);
+	assert_string_equal(w.e[0].path, sub);
+	assert_int_equal(w.e[0].state, FSW_ARMED);
+	fswatch_stop(&w);
+	rmdir(sub);
+	rmdir(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -924,6 +951,7 @@ int main(void)
 		T(start_fail_mode_missing_path_is_unavailable),
 		T(start_degrade_mode_counts_and_runs_on),
 		T(start_resolves_file_watch_to_its_directory),
+		T(start_makes_relative_path_absolute),
 #undef T
 		cmocka_unit_test(add_path_rejects_empty),
 		cmocka_unit_test(add_path_rejects_longer_than_path_max),
