@@ -190,6 +190,20 @@ static void stop_sources(struct agent *a)
 	procsrc_stop(&a->procs);
 }
 
+/* The main loop.  The sink is corked while one batch of events is
+ * handled, so the records they make leave in one write. */
+static int run(struct agent *a)
+{
+	while (!reactor_stopping(a->r)) {
+		sink_cork(a->sink);
+		int n = reactor_run_once(a->r, -1);
+		sink_uncork(a->sink);
+		if (n < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void drain(struct agent *a)
 {
 	uint64_t deadline = mono_now_ns() + (uint64_t)a->opt.drain_ms * 1000000ULL;
@@ -261,7 +275,7 @@ int main(int argc, char **argv)
 	}
 	maybe_ready(&a);
 
-	if (reactor_run(a.r) < 0) {
+	if (run(&a) < 0) {
 		agent_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
 		rc = EX_OSERR;
 	}

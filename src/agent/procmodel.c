@@ -46,10 +46,10 @@ static void emit(struct procmodel *pm, enum wire_probe probe, uint32_t pid,
 	pm->ops.emit(pm->ops.ctx, probe, pid, comm, len, ts);
 }
 
-static void fetch_exit_records(struct procmodel *pm)
+static void fetch_exit_records(struct procmodel *pm, bool force)
 {
 	if (pm->ops.fetch_exit_records)
-		pm->ops.fetch_exit_records(pm->ops.ctx);
+		pm->ops.fetch_exit_records(pm->ops.ctx, force);
 }
 
 static void set_comm(struct pt_entry *e, const char *comm, size_t len)
@@ -96,7 +96,7 @@ static int resolve_comm(struct procmodel *pm, uint32_t pid,
 		if (n >= 0)
 			return n;
 	}
-	fetch_exit_records(pm);
+	fetch_exit_records(pm, !prefer_exit_record);
 	e = ptable_find(&pm->table, pid);
 	if (e && e->exit_comm) {
 		memcpy(out, e->comm, e->comm_len);
@@ -270,7 +270,14 @@ void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 	struct pt_entry *e = ptable_find(&pm->table, tgid);
 	if (e && e->walked && e->state == PT_SPAWNED && ts <= e->ts)
 		return; /* the walk read its comm after this exec */
-	n = resolve_comm(pm, tgid, comm, false);
+	if (e && e->exit_comm && e->state != PT_SPAWNED) {
+		/* It has already exited (its record came with this batch):
+		 * the record's comm is the exec'd name, no /proc read. */
+		memcpy(comm, e->comm, e->comm_len);
+		n = e->comm_len;
+	} else {
+		n = resolve_comm(pm, tgid, comm, false);
+	}
 	e = table_get(pm, tgid, &created);
 	if (e) {
 		e->walked = false;
@@ -435,7 +442,7 @@ void procmodel_walk_end(struct procmodel *pm, uint64_t ts)
 
 	/* Records for processes that vanished; fetched before the scan
 	 * because a fetch inserts entries. */
-	fetch_exit_records(pm);
+	fetch_exit_records(pm, true);
 	for (size_t i = 0; i < t->cap;) {
 		struct pt_entry *e = &t->slots[i];
 

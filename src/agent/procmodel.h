@@ -46,8 +46,11 @@ struct procmodel_ops {
 	 * (0..PT_COMM_LEN) or -1 when the process is gone. */
 	int (*read_comm)(void *ctx, uint32_t pid, char comm[PT_COMM_LEN]);
 	/* Bring in exit records the kernel has already sent (they are
-	 * delivered through procmodel_exit_record()).  May be NULL. */
-	void (*fetch_exit_records)(void *ctx);
+	 * delivered through procmodel_exit_record()).  force: a process
+	 * just turned out to be gone, so its record may be newer than the
+	 * last fetch; otherwise a fetch since the last batch of kernel
+	 * events is enough.  May be NULL. */
+	void (*fetch_exit_records)(void *ctx, bool force);
 	/* The current CLOCK_MONOTONIC time.  May be NULL (the window then
 	 * starts at the fork's own time). */
 	uint64_t (*now)(void *ctx);

@@ -11,6 +11,7 @@
 #include "procsrc.h"
 #include "pump.h"
 #include "reactor.h"
+#include "stats.h"
 
 static void model_emit(void *ctx, enum wire_probe probe, uint32_t pid,
 		       const char *comm, size_t len, uint64_t ts)
@@ -40,12 +41,19 @@ static uint64_t model_cpu_ns(void *ctx, uint32_t pid)
 	return procwalk_cpu_ns(&ps->walk, pid);
 }
 
-static void model_fetch_exits(void *ctx)
+static void model_fetch_exits(void *ctx, bool force)
 {
 	struct procsrc *ps = ctx;
 
-	if (ps->have_taskstats)
+	if (force)
+		ps->exits_fresh = false;
+	/* Records are sent before the connector messages they belong to,
+	 * so one drain after each connector read has everything the
+	 * current batch can ask for. */
+	if (ps->have_taskstats && !ps->exits_fresh) {
 		taskstats_drain(&ps->ts);
+		ps->exits_fresh = true;
+	}
 }
 
 static void close_fd(struct procsrc *ps, int *fd)
@@ -61,7 +69,10 @@ static void arm_deadline(struct procsrc *ps)
 {
 	uint64_t d = procmodel_next_deadline(&ps->pm);
 
-	if (d == ps->deadline_armed)
+	/* A timer already due earlier re-arms itself when it fires: one
+	 * syscall per expiry instead of one per fork. */
+	if (d == ps->deadline_armed || (d != 0 && ps->deadline_armed != 0 &&
+					ps->deadline_armed < d))
 		return;
 	if (agent_timer_arm_at(ps->deadline_fd, d) < 0) {
 		agent_log(LOG_ERR, "coalescing timer: %s", strerror(errno));
@@ -72,6 +83,7 @@ static void arm_deadline(struct procsrc *ps)
 
 static void snapshot(struct procsrc *ps)
 {
+	ps->exits_fresh = false;
 	if (procwalk_run(&ps->walk, &ps->pm) < 0)
 		agent_log(LOG_WARN, "/proc walk failed: %s", strerror(errno));
 }
@@ -100,6 +112,7 @@ static void on_poll_timer(void *ctx, uint32_t events)
 static void start_walker(struct procsrc *ps, const char *why)
 {
 	close_fd(ps, &ps->ack_fd);
+	close_fd(ps, &ps->batch_fd);
 	if (ps->cn.nl) {
 		(void)reactor_del(ps->r, ps->cn.fd);
 		cnproc_close(&ps->cn);
@@ -127,8 +140,7 @@ static void before_batch(void *ctx)
 	struct procsrc *ps = ctx;
 
 	/* Exit records precede the exit events they belong to. */
-	if (ps->have_taskstats)
-		taskstats_drain(&ps->ts);
+	model_fetch_exits(ps, true);
 }
 
 static void after_read(struct procsrc *ps)
@@ -149,8 +161,13 @@ static void after_read(struct procsrc *ps)
 	if (ps->resync_needed && ps->mode == PROCSRC_CONNECTOR) {
 		ps->resync_needed = false;
 		stats_add(STAT_RESYNC, 1);
-		agent_log(LOG_WARN, "proc connector: receive buffer overrun (%llu messages lost so far); resynchronising from /proc",
-			  (unsigned long long)ps->cn.lost);
+		uint64_t suppressed = 0;
+		if (ratelimit_pass(&ps->overrun_rl, mono_now_ns(), &suppressed))
+			agent_log(LOG_WARN, "proc connector: receive buffer overrun "
+				  "(%llu messages lost so far, %llu more overruns not logged); "
+				  "resynchronising from /proc (raise --rcvbuf?)",
+				  (unsigned long long)ps->cn.lost,
+				  (unsigned long long)suppressed);
 		snapshot(ps);
 	}
 	arm_deadline(ps);
@@ -159,10 +176,36 @@ static void after_read(struct procsrc *ps)
 static void on_connector(void *ctx, uint32_t events)
 {
 	struct procsrc *ps = ctx;
+	size_t n;
 
 	(void)events;
-	cnproc_drain(&ps->cn);
+	n = cnproc_drain(&ps->cn);
 	after_read(ps);
+	if (n >= PROCSRC_BATCH_MIN_MSGS && ps->batch_fd >= 0 &&
+	    ps->mode == PROCSRC_CONNECTOR) {
+		if (reactor_mod(ps->r, ps->cn.fd, 0) == 0) {
+			if (agent_timer_arm_at(ps->batch_fd, mono_now_ns() + PROCSRC_BATCH_NS) == 0) {
+				ps->paused = true;
+				return;
+			}
+			(void)reactor_mod(ps->r, ps->cn.fd, EPOLLIN);
+		}
+	}
+}
+
+static void on_batch_timer(void *ctx, uint32_t events)
+{
+	struct procsrc *ps = ctx;
+
+	(void)events;
+	(void)agent_timer_ack(ps->batch_fd);
+	if (!ps->paused)
+		return;
+	ps->paused = false;
+	if (reactor_mod(ps->r, ps->cn.fd, EPOLLIN) < 0)
+		agent_log(LOG_ERR, "proc connector: cannot poll the socket again: %s",
+			  strerror(errno));
+	on_connector(ps, EPOLLIN);
 }
 
 static void on_deadline(void *ctx, uint32_t events)
@@ -172,6 +215,7 @@ static void on_deadline(void *ctx, uint32_t events)
 	(void)events;
 	(void)agent_timer_ack(ps->deadline_fd);
 	ps->deadline_armed = 0;
+	ps->exits_fresh = false;
 	/* An exec still in the socket must win over the window's end. */
 	cnproc_drain(&ps->cn);
 	procmodel_expire(&ps->pm, mono_now_ns());
@@ -213,7 +257,8 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 	ps->cfg = *cfg;
 	ps->on_armed = on_armed;
 	ps->armed_ctx = ctx;
-	ps->deadline_fd = ps->ack_fd = ps->poll_fd = -1;
+	ps->deadline_fd = ps->ack_fd = ps->poll_fd = ps->batch_fd = -1;
+	ps->overrun_rl = (struct ratelimit)RATELIMIT_INIT(PROCSRC_LOG_INTERVAL_NS);
 	ps->cn.fd = -1;
 	ps->ts.fd = -1;
 	ps->walk.fd = -1;
@@ -255,6 +300,15 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		start_walker(ps, strerror(errno));
 		return 0;
 	}
+	ps->batch_fd = agent_timer_create();
+	if (ps->batch_fd >= 0 &&
+	    reactor_add(r, ps->batch_fd, EPOLLIN, on_batch_timer, ps) < 0) {
+		close(ps->batch_fd);
+		ps->batch_fd = -1;
+	}
+	if (ps->batch_fd < 0)
+		agent_log(LOG_WARN, "proc connector: no batching timer (%s): one wakeup per message",
+			  strerror(errno));
 	ps->mode = PROCSRC_STARTING;
 	/* The kernel acks from within our send: usually it is here now. */
 	cnproc_drain(&ps->cn);
@@ -272,6 +326,7 @@ void procsrc_stop(struct procsrc *ps)
 	close_fd(ps, &ps->deadline_fd);
 	close_fd(ps, &ps->ack_fd);
 	close_fd(ps, &ps->poll_fd);
+	close_fd(ps, &ps->batch_fd);
 	if (ps->cn.nl) {
 		(void)reactor_del(ps->r, ps->cn.fd);
 		cnproc_close(&ps->cn);

@@ -16,12 +16,22 @@
 #include "cnproc.h"
 #include "procmodel.h"
 #include "procwalk.h"
+#include "stats.h"
 #include "taskstats.h"
 
 /* Live processes the table tracks (the default pid_max is 32768). */
 #define PROCSRC_TABLE_CAPACITY 65536
 /* How long to wait for the subscription's ack before falling back. */
 #define PROCSRC_ACK_TIMEOUT_NS (1000ULL * 1000 * 1000)
+/* Under load, wake for the connector at most once per this interval: a
+ * wakeup that found several messages pauses the socket for this long, so
+ * the next one reads a batch (and short-lived processes have exited by
+ * then, their comm already in their exit record: no /proc read).  Light
+ * load (one message per wakeup) is handled at once. */
+#define PROCSRC_BATCH_NS (4ULL * 1000 * 1000)
+#define PROCSRC_BATCH_MIN_MSGS 2
+/* At most one overrun warning per interval. */
+#define PROCSRC_LOG_INTERVAL_NS (10ULL * 1000 * 1000 * 1000)
 
 struct procsrc_config {
 	uint64_t coalesce_ns;
@@ -50,7 +60,11 @@ struct procsrc {
 	uint64_t deadline_armed;
 	int ack_fd;               /* subscription ack timeout */
 	int poll_fd;              /* walker period */
+	int batch_fd;             /* end of a connector pause */
+	bool paused;              /* connector fd not polled until batch_fd */
 	bool resync_needed;
+	bool exits_fresh;         /* taskstats drained since the last read */
+	struct ratelimit overrun_rl;
 	void (*on_armed)(void *ctx);
 	void *armed_ctx;
 };

@@ -80,6 +80,7 @@ struct sink {
 	int fd;                 /* the socket, the device or 1; -1 when none */
 	bool fd_registered;     /* fd is in the reactor */
 	bool want_out;          /* EPOLLOUT is requested: the socket was full */
+	bool corked;            /* sink_push only queues (sink_cork) */
 	int timer_fd;
 	bool timer_registered;
 	bool timer_armed;
@@ -799,11 +800,25 @@ int sink_start(struct sink *s)
 	return 0;
 }
 
+void sink_cork(struct sink *s)
+{
+	s->corked = true;
+}
+
+void sink_uncork(struct sink *s)
+{
+	s->corked = false;
+	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer_armed &&
+	    !queue_empty(&s->q))
+		flush(s);
+}
+
 bool sink_push(struct sink *s, const uint8_t *rec, size_t len)
 {
 	if (!queue_push(&s->q, rec, len))
 		return false;
-	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer_armed)
+	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer_armed &&
+	    !s->corked)
 		flush(s);
 	else
 		stats_set(STAT_QUEUED, queue_records(&s->q));

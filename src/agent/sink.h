@@ -98,6 +98,14 @@ int sink_start(struct sink *s);
  * and counts STAT_DROP_QUEUE_FULL. */
 bool sink_push(struct sink *s, const uint8_t *rec, size_t len);
 
+/* Cork: while corked, sink_push only queues; sink_uncork writes what
+ * accumulated in as few writes as the socket takes.  The agent corks the
+ * sink around each batch of reactor events, so a burst of events costs
+ * one write, not one per record.  Writes the sink makes on its own
+ * (EPOLLOUT, its timer) are not affected. */
+void sink_cork(struct sink *s);
+void sink_uncork(struct sink *s);
+
 /* Records still queued (the partly written one included). */
 size_t sink_queued(const struct sink *s);
 

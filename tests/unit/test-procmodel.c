@@ -81,9 +81,10 @@ static int fake_read_comm(void *ctx, uint32_t pid, char comm[PT_COMM_LEN])
 	return -1;
 }
 
-static void fake_fetch(void *ctx)
+static void fake_fetch(void *ctx, bool force)
 {
 	(void)ctx;
+	(void)force;
 	W.fetches++;
 	for (size_t i = 0; i < W.npending; i++)
 		procmodel_exit_record(&W.pm, W.pending[i].pid, W.pending[i].tgid,
@@ -323,7 +324,7 @@ static void exit_record_fetched_before_the_fork_is_kept(void **state)
 	(void)state;
 	/* The whole life in one batch: records are fetched first. */
 	exit_record(107, 107, "blink");
-	fake_fetch(NULL);
+	fake_fetch(NULL, true);
 	fork_ev(1, 107, 107, 1 * MS);
 	exec_ev(107, 2 * MS);
 	exit_ev(107, 107, 3 * MS);
