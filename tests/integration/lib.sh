@@ -56,8 +56,14 @@ wait_until() {
 # Number of lines of FILE that match the extended regex.
 count_lines() { grep -cE -- "$2" "$1" 2>/dev/null || true; }
 
-# socket_listening PATH: something listens on the Unix socket PATH.
-socket_listening() { [ -S "$1" ]; }
+# socket_listening PATH: something listens on the Unix socket PATH (the
+# file appears at bind(), a moment before listen(): a client connecting in
+# between is refused; ss(8) sees the listening state itself).
+socket_listening() {
+	[ -S "$1" ] || return 1
+	command -v ss >/dev/null 2>&1 || return 0
+	ss -xlnH 2>/dev/null | awk -v p="$1" '$5 == p { f = 1 } END { exit !f }'
+}
 
 # start_recv SOCKET OUTFILE [ARGS...]: the receiver listening on SOCKET,
 # JSON lines to OUTFILE; waits until the socket exists.  $RECV_PID.

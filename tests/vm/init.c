@@ -53,6 +53,10 @@
 
 #define DEV_PATH_MAX 128
 #define READY_FD 3			/* the agent's --ready-fd */
+/* Software emulation runs the guest tens of times slower than hardware:
+ * a fork's exec can come later than the agent's default coalescing
+ * window, which would then report the fork on its own first. */
+#define AGENT_COALESCE_ARG "--coalesce-ms=200"
 #define PORT_WAIT_MS 10000		/* virtio ports appear asynchronously */
 #define READY_WAIT_MS 20000
 #define AGENT_STOP_WAIT_MS 15000	/* the agent's drain is bounded */
@@ -340,7 +344,7 @@ static pid_t start_agent(const char *dev, int *ready_rd)
 	}
 	if (pid == 0) {
 		char rfd[32];
-		char *argv[] = { "cellos-telemetry", sink, rfd, NULL };
+		char *argv[] = { "cellos-telemetry", sink, rfd, AGENT_COALESCE_ARG, NULL };
 
 		snprintf(rfd, sizeof(rfd), "--ready-fd=%d", READY_FD);
 		/* Its own session: nothing the workload does to init's
