@@ -244,16 +244,17 @@ static int on_conn(struct server *s, unsigned slot, bool *stop)
 	do {
 		n = read(k->fd, s->rbuf, sizeof(s->rbuf));
 	} while (n < 0 && errno == EINTR);
+	int read_errno = errno;
 	recv_stamp_now(stamp);
 
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (n < 0 && (read_errno == EAGAIN || read_errno == EWOULDBLOCK))
 		return EX_OK;
 	if (n <= 0) {
 		const char *why = "end of stream";
 		if (n < 0) {
 			/* A reset is a peer that went away: same as EOF for
 			 * the stream, so a cut frame is still reported. */
-			why = strerror(errno);
+			why = strerror(read_errno);
 		}
 		if (recv_decode_end(s->c, &k->stream, k->id, stamp) ==
 		    RECV_DECODE_IO_ERROR) {
