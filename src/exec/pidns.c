@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -127,15 +128,16 @@ int gate_pidns_run(int (*run)(void *), void *arg)
 		wexec_log("error", "--pid-namespace: sigprocmask: %s", strerror(errno));
 		return -1;
 	}
-	if (unshare(CLONE_NEWPID) < 0) {
-		wexec_log("error", "--pid-namespace: unshare(CLONE_NEWPID): %s%s", strerror(errno),
-			  errno == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		return -1;
-	}
-	child = fork();
+	/* clone(CLONE_NEWPID) rather than unshare + fork: unshare would leave
+	 * the relay's own later children in the new namespace, where every
+	 * fork fails with ENOMEM once its pid 1 has exited (the sanitizers'
+	 * leak checker forks at exit).  The raw call with no stack forks like
+	 * fork(2); flags come first on x86-64 and arm64 alike. */
+	child = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | SIGCHLD),
+			       NULL, NULL, NULL, NULL);
 	if (child < 0) {
-		wexec_log("error", "--pid-namespace: fork: %s", strerror(errno));
+		wexec_log("error", "--pid-namespace: clone(CLONE_NEWPID): %s%s", strerror(errno),
+			  errno == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		return -1;
 	}

@@ -68,6 +68,8 @@ static int probe_sig = SIGUSR1;
 
 /* ---- the calls ---------------------------------------------------------- */
 
+/* syscall(2) reads every argument as a long: each unsigned long or size_t
+ * argument below is passed as one, or its upper half would be garbage. */
 static int rc_of(long r)
 {
 	return r < 0 ? errno : 0;
@@ -238,7 +240,7 @@ static int c_process_vm_readv(void)
 	 * the call is still made (and answers EFAULT). */
 	writable_address(&addr);
 	struct iovec local = { &vm_byte, 1 }, remote = { (void *)addr, 1 };
-	return rc_of(syscall(SYS_process_vm_readv, target, &local, 1, &remote, 1, 0));
+	return rc_of(syscall(SYS_process_vm_readv, target, &local, 1UL, &remote, 1UL, 0UL));
 }
 
 static int c_process_vm_writev(void)
@@ -247,15 +249,15 @@ static int c_process_vm_writev(void)
 	writable_address(&addr);
 	struct iovec local = { &vm_byte, 1 }, remote = { (void *)addr, 1 };
 	/* Writes back what process_vm_readv read. */
-	if (syscall(SYS_process_vm_readv, target, &local, 1, &remote, 1, 0) < 0 &&
+	if (syscall(SYS_process_vm_readv, target, &local, 1UL, &remote, 1UL, 0UL) < 0 &&
 	    errno != EPERM)
 		return errno;
-	return rc_of(syscall(SYS_process_vm_writev, target, &local, 1, &remote, 1, 0));
+	return rc_of(syscall(SYS_process_vm_writev, target, &local, 1UL, &remote, 1UL, 0UL));
 }
 
 static int c_kcmp(void)
 {
-	long r = syscall(SYS_kcmp, target, target, KCMP_VM, 0, 0);
+	long r = syscall(SYS_kcmp, target, target, KCMP_VM, 0UL, 0UL);
 	return r < 0 ? errno : 0;
 }
 
@@ -371,7 +373,7 @@ static int c_perf_event_open(void)
 	a.disabled = 1;
 	a.exclude_kernel = 1;
 	a.exclude_hv = 1;
-	long fd = syscall(SYS_perf_event_open, &a, target, -1, -1, 0);
+	long fd = syscall(SYS_perf_event_open, &a, target, -1, -1, 0UL);
 	if (fd < 0)
 		return errno;
 	close((int)fd);
@@ -443,7 +445,7 @@ static int c_process_madvise(void)
 	if (fd < 0)
 		return errno;
 	struct iovec iov = { NULL, 0 };
-	int rc = rc_of(syscall(SYS_process_madvise, fd, &iov, 1, MADV_COLD, 0));
+	int rc = rc_of(syscall(SYS_process_madvise, fd, &iov, (size_t)1, MADV_COLD, 0U));
 	close(fd);
 	return rc;
 }
