@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -605,6 +606,37 @@ static bool fan_child_dir_of_watch(struct fswatch *w, const struct fsw_event *ev
 	return found;
 }
 
+/* Is the named entry of this inotify event one of the agent's own files? */
+static bool own_file(const struct fswatch *w, const struct fsw_entry *e,
+		     const struct fsw_event *ev)
+{
+	size_t dlen = e->kind == FSW_KIND_DIR ? strlen(e->real) : e->name_off - 1;
+	unsigned i;
+
+	if (dlen == 1 && e->real[0] == '/')
+		dlen = 0;
+	for (i = 0; i < w->n_own; i++) {
+		const struct fsw_own_file *o = &w->own[i];
+
+		if (o->dir_len == dlen && o->name_len == ev->name_len &&
+		    memcmp(o->path, e->real, dlen) == 0 &&
+		    memcmp(o->path + dlen + 1, ev->name, ev->name_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether a matched event is worth a frame. */
+static bool reportable(const struct fswatch *w, enum fsw_api api,
+		       const struct fsw_entry *e, const struct fsw_event *ev)
+{
+	if (!(ev->what & FSW_REPORTABLE))
+		return false;
+	/* fanotify drops the agent's own actions by pid (see emit()). */
+	return api != FSW_API_INOTIFY || ev->name_len == 0 ||
+	       (ev->what & FSW_REPORTABLE) != FSW_MODIFY || !own_file(w, e, ev);
+}
+
 void fswatch_handle_event(struct fswatch *w, enum fsw_api api,
 			  const struct fsw_event *ev, uint64_t ts_ns)
 {
@@ -631,11 +663,11 @@ void fswatch_handle_event(struct fswatch *w, enum fsw_api api,
 			if (ev->what & FSW_LOSS)
 				lose(w, e, ev->what);
 		} else if (e->kind == FSW_KIND_DIR) {
-			if (ev->what & FSW_REPORTABLE)
+			if (reportable(w, api, e, ev))
 				report = true;
 		} else if (ev->name_len == e->name_len &&
 			   memcmp(ev->name, e->real + e->name_off, e->name_len) == 0) {
-			if (ev->what & FSW_REPORTABLE)
+			if (reportable(w, api, e, ev))
 				report = true;
 			presence(e, ev->what);
 		}
@@ -745,6 +777,56 @@ static void self_identity(struct fswatch *w)
 	w->self_comm_len = n > 0 ? (size_t)n : 0;
 }
 
+/* Record the files this process holds open for writing now (see
+ * struct fsw_own_file); best effort, at start only. */
+static void own_files(struct fswatch *w)
+{
+	char link[32], path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+	int dfd;
+
+	w->n_own = 0;
+	if (w->proc_fd < 0)
+		return;
+	dfd = openat(w->proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL && w->n_own < FSWATCH_MAX_OWN_FILES) {
+		struct fsw_own_file *o = &w->own[w->n_own];
+		struct stat st;
+		const char *slash;
+		char *end;
+		long fd = strtol(d->d_name, &end, 10);
+		int fl;
+		ssize_t n;
+
+		if (*end != '\0' || end == d->d_name || fd == dirfd(dir))
+			continue;
+		fl = fcntl((int)fd, F_GETFL);
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
+		    fstat((int)fd, &st) < 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)))
+			continue;
+		snprintf(link, sizeof(link), "%ld", fd);
+		n = readlinkat(dfd, link, path, sizeof(path) - 1);
+		if (n <= 0 || path[0] != '/')
+			continue; /* pipe:[...] and the like: not in any directory */
+		path[n] = '\0';
+		slash = strrchr(path, '/');
+		memcpy(o->path, path, (size_t)n + 1);
+		o->dir_len = (size_t)(slash - path);
+		o->name_len = (size_t)n - o->dir_len - 1;
+		w->n_own++;
+	}
+	closedir(dir);
+}
+
 static int make_absolute(struct fsw_entry *e, const char *arg)
 {
 	char cwd[PATH_MAX];
@@ -777,6 +859,8 @@ enum fswatch_start_result fswatch_start(struct fswatch *w,
 	unsigned i;
 
 	w->e = NULL;
+	w->own = NULL;
+	w->n_own = 0;
 	w->n = 0;
 	init_fds(w);
 	w->live = true;
@@ -791,7 +875,8 @@ enum fswatch_start_result fswatch_start(struct fswatch *w,
 		return FSWATCH_STARTED;
 
 	w->e = calloc(c->n_paths, sizeof(*w->e));
-	if (!w->e) {
+	w->own = calloc(FSWATCH_MAX_OWN_FILES, sizeof(*w->own));
+	if (!w->e || !w->own) {
 		snprintf(err, err_len, "fs watch: %s", strerror(errno));
 		return FSWATCH_OSERR;
 	}
@@ -801,6 +886,7 @@ enum fswatch_start_result fswatch_start(struct fswatch *w,
 		agent_log(LOG_WARN, "fs watch: /proc: %s; actors' comm will be empty",
 			  strerror(errno));
 	self_identity(w);
+	own_files(w);
 
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (w->timer_fd < 0 ||
@@ -867,7 +953,10 @@ void fswatch_stop(struct fswatch *w)
 	close_fd(&w->timer_fd);
 	close_fd(&w->proc_fd);
 	free(w->e);
+	free(w->own);
 	w->e = NULL;
+	w->own = NULL;
+	w->n_own = 0;
 	w->n = 0;
 	w->live = false;
 }

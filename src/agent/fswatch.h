@@ -17,7 +17,9 @@
  *   STAT_COMM_UNRESOLVED).  Events whose actor is the agent are dropped.
  *   inotify, the fallback (--watch-backend=inotify, no CAP_SYS_ADMIN, no
  *   FID reporting, or a filesystem without file handles), cannot name the
- *   actor: pid and comm are the agent's own, as in the Rust agent.
+ *   actor: pid and comm are the agent's own, as in the Rust agent; only
+ *   the agent's writes to the files it held open for writing at start
+ *   (stdout, stderr, --ready-fd) are recognised as its own and dropped.
  *   --watch-backend=auto uses fanotify when the group can be made, and
  *   inotify for a watch whose filesystem fanotify refuses.
  * - One kernel event gives at most one frame, however many watches match.
@@ -56,6 +58,8 @@
 #define FSWATCH_READS_PER_WAKEUP 8
 #define FSWATCH_REARM_INTERVAL_MS 250
 #define FSWATCH_OVERFLOW_LOG_INTERVAL_NS 1000000000ull
+/* Files the agent itself writes, recorded at start (see fsw_own_file). */
+#define FSWATCH_MAX_OWN_FILES 8
 /* comm is at most 15 bytes in the kernel; /proc/PID/comm adds a newline. */
 #define FSWATCH_COMM_BYTES 64
 
@@ -111,8 +115,20 @@ struct fsw_entry {
 	size_t fid_len;
 };
 
+/* A file the agent holds open for writing at start (its stdout, stderr,
+ * the --ready-fd pipe).  inotify cannot name the actor, so a plain
+ * modification of one of these is known to be the agent's own doing and
+ * is not reported. */
+struct fsw_own_file {
+	char path[PATH_MAX];
+	size_t dir_len;           /* the directory part; 0 for "/" */
+	size_t name_len;
+};
+
 struct fswatch {
 	struct fsw_entry *e;      /* n entries, allocated once at start */
+	struct fsw_own_file *own; /* n_own, allocated once at start */
+	unsigned n_own;
 	unsigned n;
 	enum fswatch_backend backend;
 	struct reactor *reactor;

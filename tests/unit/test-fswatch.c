@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -702,6 +703,33 @@ static void fanotify_dir_self_deletion_reports_and_loses(void **state)
 	assert_int_equal(w.e[0].fid_len, 0);
 }
 
+static void inotify_agents_own_file_writes_are_not_reported(void **state)
+{
+	struct fsw_own_file own[1];
+
+	(void)state;
+	setup_source(2);
+	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	file_entry(1, "/w/e/log", FSW_API_INOTIFY, 2);
+	snprintf(own[0].path, sizeof(own[0].path), "/w/d/agent.log");
+	own[0].dir_len = 4;
+	own[0].name_len = 9;
+	w.own = own;
+	w.n_own = 1;
+	deliver_inotify(1, IN_MODIFY, "agent.log");
+	assert_int_equal(n_frames, 0);
+	/* Anything else done to it is not the agent's. */
+	deliver_inotify(1, IN_ATTRIB, "agent.log");
+	assert_int_equal(n_frames, 1);
+	deliver_inotify(1, IN_MODIFY, "agent.lo");
+	assert_int_equal(n_frames, 2);
+	/* Same name, other directory. */
+	deliver_inotify(2, IN_MODIFY, "log");
+	assert_int_equal(n_frames, 3);
+	w.own = NULL;
+	w.n_own = 0;
+}
+
 static void watch_of_other_api_does_not_match(void **state)
 {
 	(void)state;
@@ -912,6 +940,48 @@ static void start_makes_relative_path_absolute(void **state)
 	rmdir(tmpl);
 }
 
+static void start_records_files_open_for_writing(void **state)
+{
+	struct fswatch_config c = { .n_paths = 0,
+				    .backend = FSWATCH_BACKEND_INOTIFY };
+	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
+	char file[64], ro[64];
+	char err[256];
+	bool found = false, found_ro = false;
+	unsigned i;
+	int fd, rfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(file, sizeof(file), "%s/written", tmpl);
+	snprintf(ro, sizeof(ro), "%s/read", tmpl);
+	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	rfd = open(ro, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
+	assert_true(rfd >= 0);
+	c.paths[c.n_paths++] = tmpl;
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
+			 FSWATCH_STARTED);
+	for (i = 0; i < w.n_own; i++) {
+		if (strcmp(w.own[i].path, file) == 0) {
+			found = true;
+			assert_int_equal(w.own[i].dir_len, strlen(tmpl));
+			assert_int_equal(w.own[i].name_len, strlen("written"));
+		}
+		if (strcmp(w.own[i].path, ro) == 0)
+			found_ro = true;
+	}
+	assert_true(found);
+	assert_false(found_ro);
+	fswatch_stop(&w);
+	close(fd);
+	close(rfd);
+	unlink(file);
+	unlink(ro);
+	rmdir(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -946,12 +1016,14 @@ int main(void)
 		T(fanotify_event_of_other_directory_is_ignored),
 		T(fanotify_file_watch_matches_name_in_its_directory),
 		T(fanotify_dir_self_deletion_reports_and_loses),
+		T(inotify_agents_own_file_writes_are_not_reported),
 		T(watch_of_other_api_does_not_match),
 		T(start_without_paths_arms_nothing),
 		T(start_fail_mode_missing_path_is_unavailable),
 		T(start_degrade_mode_counts_and_runs_on),
 		T(start_resolves_file_watch_to_its_directory),
 		T(start_makes_relative_path_absolute),
+		T(start_records_files_open_for_writing),
 #undef T
 		cmocka_unit_test(add_path_rejects_empty),
 		cmocka_unit_test(add_path_rejects_longer_than_path_max),
