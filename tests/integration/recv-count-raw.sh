@@ -2,7 +2,7 @@
 # --count=N exits 0 right after the Nth frame (error lines do not count);
 # --raw=FILE holds exactly the bytes received, good or bad, and appends to
 # what the file held; a capture made with --raw decodes (--input) to the
-# same frames as the live stream.
+# same frames as the live stream; SIGINT stops it with exit 0 and counters.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 require_recv
 
@@ -56,4 +56,25 @@ open(sys.argv[1], "wb").write(b"".join(r.event(guest_pid=i) for i in range(100))
 PY
 "$RECV" --input=- --count=7 --output="$T/seven.jsonl" <"$T/many.cap" 2>/dev/null || fail "exit $?"
 [ "$(wc -l <"$T/seven.jsonl")" = 7 ] || fail "--count=7 printed $(wc -l <"$T/seven.jsonl") lines"
+# SIGINT stops it like SIGTERM (exit 0, counters), also in a background
+# job (started with SIGINT ignored: blocked, it still reaches the
+# signalfd) and while --input=- waits on a pipe that never ends.
+start_recv "$T/int" "$T/int.jsonl" 2>"$T/int.err"
+recv_py - "$T/int" "$T/int.jsonl" <<'PY' || fail "client"
+import sys, recvlib as r
+s = r.connect(sys.argv[1]); s.sendall(r.event(guest_pid=9))
+r.lines_when(sys.argv[2], lambda l: len(l) == 1, what="frame")
+PY
+kill -INT "$RECV_PID"
+wait "$RECV_PID" || fail "SIGINT: exit $?"
+grep -q 'stats: frames=1 ' "$T/int.err" || fail "no counters after SIGINT: $(cat "$T/int.err")"
+
+mkfifo "$T/fifo"
+bg sh -c 'exec 3<>"$1"; exec "$2" --input=- --output="$3" <"$1"' sh "$T/fifo" "$RECV" "$T/fifo.jsonl"
+FIFO_PID=$BG_PID
+recv_py -c 'import sys, recvlib as r
+open(sys.argv[1], "wb").write(r.event(guest_pid=10))' "$T/fifo"
+wait_until 10 grep -q '"guest_pid":10' "$T/fifo.jsonl" || fail "fifo frame not decoded"
+kill -INT "$FIFO_PID"
+wait "$FIFO_PID" || fail "SIGINT on --input=-: exit $?"
 exit 0
