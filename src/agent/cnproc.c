@@ -40,6 +40,8 @@ static void track_seq(struct cnproc *c, uint32_t cpu, uint32_t seq)
 		/* A "gap" of more than 2^31 is a message from the past
 		 * (it cannot happen on one CPU); do not count it. */
 		if (gap != 0 && gap < 0x80000000u) {
+			agent_log(LOG_DEBUG, "proc connector: cpu %u: seq %u after %u: %u lost",
+				  cpu, seq, c->last_seq[cpu], gap);
 			c->lost += gap;
 			stats_add(STAT_DROP_NETLINK, gap);
 		}
