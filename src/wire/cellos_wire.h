@@ -163,9 +163,10 @@ enum wire_error wire_decode_body(const uint8_t *body, size_t len,
 				 struct wire_error_detail *d);
 
 /* Decode the frame at the start of buf (header + body).  *consumed is set
- * to the frame's whole size whenever the header could be read and the
- * length is acceptable (so a caller can skip a frame with a body-level
- * error), else to 0.  d may be NULL. */
+ * to the frame's whole size whenever the header could be read, the length
+ * is acceptable and the whole body is in buf (so a caller can skip a
+ * frame with a body-level error), else to 0 (ShortHeader, FrameTooLarge,
+ * FrameTruncated).  d may be NULL. */
 enum wire_error wire_decode_frame(const uint8_t *buf, size_t len,
 				  struct wire_event *ev, size_t *consumed,
 				  struct wire_error_detail *d);
