@@ -47,35 +47,10 @@ static uint8_t *reserve(struct cbor_writer *w, size_t n)
 
 void cbor_put_head(struct cbor_writer *w, enum cbor_major major, uint64_t v)
 {
-	size_t n = cbor_head_size(v);
-	uint8_t *at = reserve(w, n);
-	uint8_t ib = (uint8_t)(major << 5);
-	size_t i;
+	uint8_t *at = reserve(w, cbor_head_size(v));
 
-	if (at == NULL)
-		return;
-	switch (n) {
-	case 1:
-		at[0] = ib | (uint8_t)v;
-		return;
-	case 2:
-		at[0] = ib | CBOR_AI_1BYTE;
-		break;
-	case 3:
-		at[0] = ib | CBOR_AI_2BYTES;
-		break;
-	case 5:
-		at[0] = ib | CBOR_AI_4BYTES;
-		break;
-	default:
-		at[0] = ib | CBOR_AI_8BYTES;
-		break;
-	}
-	/* The argument follows in network byte order. */
-	for (i = n - 1; i >= 1; i--) {
-		at[i] = (uint8_t)(v & 0xff);
-		v >>= 8;
-	}
+	if (at != NULL)
+		cbor_encode_head(at, major, v);
 }
 
 void cbor_put_uint(struct cbor_writer *w, uint64_t v)
@@ -102,11 +77,11 @@ void cbor_reader_init(struct cbor_reader *r, const uint8_t *p, size_t len)
 
 static bool major_in_subset(unsigned major)
 {
-	return major == CBOR_MAJOR_UINT || major == CBOR_MAJOR_TEXT ||
-	       major == CBOR_MAJOR_MAP;
+	return (CBOR_SUBSET_MAJORS & (1u << major)) != 0;
 }
 
-enum wire_error cbor_read_head(struct cbor_reader *r, struct cbor_head *h)
+enum wire_error cbor_read_head_slow(struct cbor_reader *r,
+				    struct cbor_head *h)
 {
 	size_t left = cbor_reader_left(r);
 	size_t argn, i;

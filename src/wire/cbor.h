@@ -78,13 +78,72 @@ struct cbor_head {
 
 void cbor_reader_init(struct cbor_reader *r, const uint8_t *p, size_t len);
 
+/* The majors the wire subset allows, as a bit set over 0..7. */
+#define CBOR_SUBSET_MAJORS \
+	((1u << CBOR_MAJOR_UINT) | (1u << CBOR_MAJOR_TEXT) | (1u << CBOR_MAJOR_MAP))
+
+/* The general case of cbor_read_head (any width, every error). */
+enum wire_error cbor_read_head_slow(struct cbor_reader *r, struct cbor_head *h);
+
 /* Read one head.  Fails with WIRE_ERR_UNEXPECTED_EOF when the head runs
  * past the end, WIRE_ERR_UNSUPPORTED_MAJOR for a major type outside
  * {0, 3, 5}, WIRE_ERR_UNSUPPORTED_ADDITIONAL for additional info 28-31.
  * On failure h->off, h->major and h->additional say what was found as far
  * as it could be read (additional is 0..31 once the initial byte exists),
- * and the reader does not advance. */
-enum wire_error cbor_read_head(struct cbor_reader *r, struct cbor_head *h);
+ * and the reader does not advance.  Inline for the common one-byte head:
+ * the decoder reads eleven heads per frame. */
+static inline enum wire_error cbor_read_head(struct cbor_reader *r,
+					     struct cbor_head *h)
+{
+	if (r->off < r->len) {
+		uint8_t ib = r->p[r->off];
+		unsigned major = ib >> 5, ai = ib & 0x1f;
+
+		if (ai <= CBOR_AI_DIRECT_MAX &&
+		    (CBOR_SUBSET_MAJORS & (1u << major)) != 0) {
+			h->off = r->off;
+			h->major = major;
+			h->additional = ai;
+			h->value = ai;
+			r->off++;
+			return WIRE_OK;
+		}
+	}
+	return cbor_read_head_slow(r, h);
+}
+
+/* Write the preferred head for (major, v) at out, which the caller has
+ * sized with cbor_head_size; returns the byte after it. */
+static inline uint8_t *cbor_encode_head(uint8_t *out, enum cbor_major major,
+					uint64_t v)
+{
+	uint8_t ib = (uint8_t)(major << 5);
+	unsigned n, i;
+
+	if (v <= CBOR_AI_DIRECT_MAX) {
+		*out = ib | (uint8_t)v;
+		return out + 1;
+	}
+	if (v <= UINT8_MAX) {
+		*out = ib | CBOR_AI_1BYTE;
+		n = 1;
+	} else if (v <= UINT16_MAX) {
+		*out = ib | CBOR_AI_2BYTES;
+		n = 2;
+	} else if (v <= UINT32_MAX) {
+		*out = ib | CBOR_AI_4BYTES;
+		n = 4;
+	} else {
+		*out = ib | CBOR_AI_8BYTES;
+		n = 8;
+	}
+	/* The argument follows in network byte order. */
+	for (i = n; i > 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+	return out + 1 + n;
+}
 
 /* After a text head h: hand out the h->value bytes that follow.  Fails with
  * WIRE_ERR_UNEXPECTED_EOF (reader unchanged) when they run past the end. */

@@ -14,16 +14,21 @@
 #include "cellos_wire.h"
 #include "internal.h"
 
-#define KEY(s) { s, sizeof(s) - 1 }
+/* Each key as the decoder expects it and as the encoder writes it: a
+ * one-byte text head (0x60 | length; every key is shorter than 24 bytes)
+ * followed by the key. */
+#define KEY(head, s) { s, sizeof(s) - 1, head s, sizeof(s) }
 static const struct {
 	const char *name;
 	size_t len;
+	const char *enc; /* head + name */
+	size_t enc_len;
 } keys[] = {
-	[WIRE_FIELD_CONTENT_VERSION] = KEY("content_version"),
-	[WIRE_FIELD_PROBE_SOURCE] = KEY("probe_source"),
-	[WIRE_FIELD_GUEST_PID] = KEY("guest_pid"),
-	[WIRE_FIELD_GUEST_COMM] = KEY("guest_comm"),
-	[WIRE_FIELD_GUEST_MONOTONIC_NS] = KEY("guest_monotonic_ns"),
+	[WIRE_FIELD_CONTENT_VERSION] = KEY("\x6f", "content_version"),
+	[WIRE_FIELD_PROBE_SOURCE] = KEY("\x6c", "probe_source"),
+	[WIRE_FIELD_GUEST_PID] = KEY("\x69", "guest_pid"),
+	[WIRE_FIELD_GUEST_COMM] = KEY("\x6a", "guest_comm"),
+	[WIRE_FIELD_GUEST_MONOTONIC_NS] = KEY("\x72", "guest_monotonic_ns"),
 };
 #undef KEY
 
@@ -54,59 +59,64 @@ static bool comm_is_valid(const struct wire_event *ev)
 	       wire_utf8_chars(c, ev->comm_len) <= WIRE_COMM_MAX_CHARS;
 }
 
-static size_t key_size(enum wire_field f)
+/* map(5), the first pair (content_version 0x0100, the only version this
+ * encoder sends) and the second key never change: one copy. */
+static const uint8_t body_prefix[] = {
+	0xa5,
+	0x6f, 'c', 'o', 'n', 't', 'e', 'n', 't', '_', 'v', 'e', 'r', 's', 'i',
+	'o', 'n',
+	0x19, WIRE_CONTENT_VERSION >> 8, WIRE_CONTENT_VERSION & 0xff,
+	0x6c, 'p', 'r', 'o', 'b', 'e', '_', 's', 'o', 'u', 'r', 'c', 'e',
+};
+
+static uint8_t *put_bytes(uint8_t *out, const void *s, size_t len)
 {
-	return cbor_text_size(keys[f].len);
+	memcpy(out, s, len);
+	return out + len;
 }
 
-static void put_key(struct cbor_writer *w, enum wire_field f)
+static uint8_t *put_key(uint8_t *out, enum wire_field f)
 {
-	cbor_put_text(w, keys[f].name, keys[f].len);
+	return put_bytes(out, keys[f].enc, keys[f].enc_len);
 }
 
 enum wire_error wire_encode_body(const struct wire_event *ev, uint8_t *buf,
 				 size_t cap, size_t *out_len)
 {
-	const char *probe = wire_probe_name(ev->probe);
-	struct cbor_writer w;
 	size_t probe_len, need;
+	const char *probe = cw_probe_str(ev->probe, &probe_len);
+	uint8_t *o;
 
 	if (probe == NULL)
 		return WIRE_ERR_UNKNOWN_PROBE_SOURCE;
 	if (!comm_is_valid(ev))
 		return WIRE_ERR_INVALID_UTF8;
-	probe_len = strlen(probe);
 
-	/* Size it first so a short buffer fails before anything is written. */
-	need = cbor_head_size(WIRE_MAP_PAIRS) +
-	       key_size(WIRE_FIELD_CONTENT_VERSION) +
-	       cbor_head_size(WIRE_CONTENT_VERSION) +
-	       key_size(WIRE_FIELD_PROBE_SOURCE) + cbor_text_size(probe_len) +
-	       key_size(WIRE_FIELD_GUEST_PID) + cbor_head_size(ev->pid) +
-	       key_size(WIRE_FIELD_GUEST_COMM) + cbor_text_size(ev->comm_len) +
-	       key_size(WIRE_FIELD_GUEST_MONOTONIC_NS) +
+	/* Size it first: a short buffer fails before anything is written,
+	 * and the writes below need no checks. */
+	need = sizeof(body_prefix) + cbor_text_size(probe_len) +
+	       keys[WIRE_FIELD_GUEST_PID].enc_len + cbor_head_size(ev->pid) +
+	       keys[WIRE_FIELD_GUEST_COMM].enc_len +
+	       cbor_text_size(ev->comm_len) +
+	       keys[WIRE_FIELD_GUEST_MONOTONIC_NS].enc_len +
 	       cbor_head_size(ev->monotonic_ns);
 	if (need > MAX_FRAME_BODY_BYTES)
 		return WIRE_ERR_FRAME_TOO_LARGE;
 	if (buf == NULL || need > cap)
 		return WIRE_ERR_BUFFER_TOO_SMALL;
 
-	cbor_writer_init(&w, buf, cap);
-	cbor_put_head(&w, CBOR_MAJOR_MAP, WIRE_MAP_PAIRS);
-	put_key(&w, WIRE_FIELD_CONTENT_VERSION);
-	cbor_put_uint(&w, WIRE_CONTENT_VERSION);
-	put_key(&w, WIRE_FIELD_PROBE_SOURCE);
-	cbor_put_text(&w, probe, probe_len);
-	put_key(&w, WIRE_FIELD_GUEST_PID);
-	cbor_put_uint(&w, ev->pid);
-	put_key(&w, WIRE_FIELD_GUEST_COMM);
-	cbor_put_text(&w, ev->comm, ev->comm_len);
-	put_key(&w, WIRE_FIELD_GUEST_MONOTONIC_NS);
-	cbor_put_uint(&w, ev->monotonic_ns);
-	if (w.full || w.len != need)
-		return WIRE_ERR_BUFFER_TOO_SMALL; /* not reached: sized above */
+	o = put_bytes(buf, body_prefix, sizeof(body_prefix));
+	o = cbor_encode_head(o, CBOR_MAJOR_TEXT, probe_len);
+	o = put_bytes(o, probe, probe_len);
+	o = put_key(o, WIRE_FIELD_GUEST_PID);
+	o = cbor_encode_head(o, CBOR_MAJOR_UINT, ev->pid);
+	o = put_key(o, WIRE_FIELD_GUEST_COMM);
+	o = cbor_encode_head(o, CBOR_MAJOR_TEXT, ev->comm_len);
+	o = put_bytes(o, ev->comm, ev->comm_len);
+	o = put_key(o, WIRE_FIELD_GUEST_MONOTONIC_NS);
+	o = cbor_encode_head(o, CBOR_MAJOR_UINT, ev->monotonic_ns);
 	if (out_len != NULL)
-		*out_len = w.len;
+		*out_len = (size_t)(o - buf);
 	return WIRE_OK;
 }
 
@@ -174,6 +184,12 @@ static enum wire_error read_key(struct dec *x, enum wire_field f)
 	const uint8_t *s;
 	size_t bad;
 
+	/* Senders use the preferred head: one comparison settles it. */
+	if (cbor_reader_left(&x->r) >= keys[f].enc_len &&
+	    memcmp(x->r.p + x->r.off, keys[f].enc, keys[f].enc_len) == 0) {
+		x->r.off += keys[f].enc_len;
+		return WIRE_OK;
+	}
 	err = cbor_read_head(&x->r, &h);
 	if (err != WIRE_OK)
 		return fail_at(x, err, f, &h);
@@ -332,6 +348,163 @@ static enum wire_error decode_map(struct dec *x, struct wire_event *ev)
 	return WIRE_OK;
 }
 
+/* ---- the fast path ----
+ *
+ * Every frame our encoder (and the Rust crate) sends has the same shape:
+ * preferred heads, keys in order.  decode_fast() recognises exactly that
+ * shape with straight-line compares and accepts only what decode_map()
+ * would accept (test-wire-codec checks that on mutated bodies); on any deviation it gives up without a word and
+ * decode_map() walks the body again, decides, and names the error.  So
+ * the strict rules live in one place and the common case costs a few
+ * hundred instructions. */
+
+/* a == b for n bytes; n is a constant at every call, so this unrolls into
+ * a few word compares instead of a call to memcmp. */
+static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	if (n < 8)
+		return memcmp(a, b, n) == 0;
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	if (i < n) {
+		/* the tail as one word overlapping the last one compared */
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+#define KEY_EQ(p, f, lit) \
+	bytes_eq((p), (const uint8_t *)(lit), sizeof(lit) - 1)
+
+/* A preferred-or-not unsigned head of major 0 at *pp (not past end). */
+static inline bool fast_uint(const uint8_t **pp, const uint8_t *end,
+			     uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	unsigned ai, n, i;
+	uint64_t x;
+
+	if (p >= end || (*p >> 5) != CBOR_MAJOR_UINT)
+		return false;
+	ai = *p & 0x1f;
+	if (ai <= CBOR_AI_DIRECT_MAX) {
+		*v = ai;
+		*pp = p + 1;
+		return true;
+	}
+	if (ai > CBOR_AI_8BYTES)
+		return false;
+	n = 1u << (ai - CBOR_AI_1BYTE);
+	if ((size_t)(end - p) - 1 < n)
+		return false;
+	x = 0;
+	for (i = 1; i <= n; i++)
+		x = x << 8 | p[i];
+	*v = x;
+	*pp = p + 1 + n;
+	return true;
+}
+
+bool cw_decode_fast(const uint8_t *body, size_t len, struct wire_event *out)
+{
+	const uint8_t *p = body, *end = body + len;
+	const char *name;
+	size_t n, name_len, i;
+	uint64_t v;
+	enum wire_probe probe;
+
+	/* a5, "content_version", 19 01 <minor>, "probe_source": 33 bytes */
+	if (len < 33 + 1 + 10 + 1 + 11 + 1 + 19 + 1)
+		return false;
+	if (!KEY_EQ(p, 0, "\xa5\x6f" "content_version" "\x19\x01"))
+		return false;
+	out->content_version = (uint16_t)(WIRE_CONTENT_VERSION_MAJOR << 8 | p[19]);
+	p += 20;
+	if (!KEY_EQ(p, 0, "\x6c" "probe_source"))
+		return false;
+	p += 13;
+
+	/* The five identifiers have five different lengths. */
+	if ((*p & 0xe0) != 0x60 || (*p & 0x1f) > CBOR_AI_DIRECT_MAX)
+		return false;
+	n = *p++ & 0x1f;
+	if ((size_t)(end - p) < n)
+		return false;
+	for (probe = 0; probe < WIRE_PROBE_COUNT; probe++) {
+		name = cw_probe_str(probe, &name_len);
+		if (name_len == n)
+			break;
+	}
+	if (probe == WIRE_PROBE_COUNT ||
+	    memcmp(p, name, n) != 0)
+		return false;
+	out->probe = probe;
+	p += n;
+
+	if ((size_t)(end - p) < 10 || !KEY_EQ(p, 0, "\x69" "guest_pid"))
+		return false;
+	p += 10;
+	if (!fast_uint(&p, end, &v) || v > UINT32_MAX)
+		return false;
+	out->pid = (uint32_t)v;
+
+	if ((size_t)(end - p) < 12 || !KEY_EQ(p, 0, "\x6a" "guest_comm"))
+		return false;
+	p += 11;
+	if (*p >= 0x60 && *p <= 0x77) {
+		n = *p++ & 0x1f;
+	} else if (*p == 0x78 && (size_t)(end - p) >= 2) {
+		n = p[1];
+		p += 2;
+	} else {
+		return false;
+	}
+	if (n > WIRE_COMM_MAX_BYTES || (size_t)(end - p) < n)
+		return false;
+	/* ASCII of at most 16 bytes needs no further look. */
+	for (i = 0; i < n && p[i] < 0x80; i++)
+		;
+	if ((i < n || n > WIRE_COMM_MAX_CHARS) &&
+	    (!wire_utf8_valid(p, n, NULL) ||
+	     wire_utf8_chars(p, n) > WIRE_COMM_MAX_CHARS))
+		return false;
+	memcpy(out->comm, p, n);
+	out->comm[n] = '\0';
+	out->comm_len = (uint8_t)n;
+	p += n;
+
+	if ((size_t)(end - p) < 19 ||
+	    !KEY_EQ(p, 0, "\x72" "guest_monotonic_ns"))
+		return false;
+	p += 19;
+	if (!fast_uint(&p, end, &out->monotonic_ns))
+		return false;
+	return p == end;
+}
+
+enum wire_error cw_decode_strict(const uint8_t *body, size_t len,
+				 struct wire_event *ev,
+				 struct wire_error_detail *d)
+{
+	struct wire_error_detail scratch;
+	struct dec x;
+
+	x.d = d != NULL ? d : &scratch;
+	cbor_reader_init(&x.r, body, len);
+	memset(ev, 0, sizeof(*ev));
+	return decode_map(&x, ev);
+}
+
 enum wire_error wire_decode_body(const uint8_t *body, size_t len,
 				 struct wire_event *ev,
 				 struct wire_error_detail *d)
@@ -347,9 +520,12 @@ enum wire_error wire_decode_body(const uint8_t *body, size_t len,
 	cbor_reader_init(&x.r, body, len);
 	/* Decode into a local so *ev is untouched on any error. */
 	memset(&out, 0, sizeof(out));
-	err = decode_map(&x, &out);
-	if (err != WIRE_OK)
-		return err;
+	if (!cw_decode_fast(body, len, &out)) {
+		memset(&out, 0, sizeof(out));
+		err = decode_map(&x, &out);
+		if (err != WIRE_OK)
+			return err;
+	}
 	cw_detail_set(d, WIRE_OK, WIRE_FIELD_NONE, 0);
 	if (ev != NULL)
 		*ev = out;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cellos_wire.h"
+#include "internal.h"
 
 static const struct {
 	const char *name;
@@ -17,6 +18,14 @@ static const struct {
 	PROBE(WIRE_PROBE_NET_CONNECT_ATTEMPTED, "net.connect_attempted"),
 #undef PROBE
 };
+
+const char *cw_probe_str(enum wire_probe probe, size_t *len)
+{
+	if ((unsigned)probe >= WIRE_PROBE_COUNT)
+		return NULL;
+	*len = probes[probe].len;
+	return probes[probe].name;
+}
 
 const char *wire_probe_name(enum wire_probe probe)
 {

@@ -3,6 +3,8 @@
  */
 #include "wire-test.h"
 
+#include "internal.h"
+
 static void assert_event_equal(const struct wire_event *a,
 			       const struct wire_event *b)
 {
@@ -1159,6 +1161,79 @@ static void random_events_round_trip_unchanged(void **state)
 	}
 }
 
+/* ---- the decoder's fast path against its strict walk ---- */
+
+static void fast_path_takes_every_encoded_event(void **state)
+{
+	struct prng p = { 0xfa57 };
+	uint8_t body[WIRE_MAX_EVENT_BODY_BYTES];
+	unsigned long i;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		struct wire_event ev, got;
+		size_t len;
+
+		random_event(&p, &ev);
+		assert_int_equal(wire_encode_body(&ev, body, sizeof(body), &len),
+				 WIRE_OK);
+		memset(&got, 0, sizeof(got));
+		assert_true(cw_decode_fast(body, len, &got));
+		assert_event_equal(&got, &ev);
+	}
+}
+
+static void fast_path_accepts_only_what_strict_decoder_accepts(void **state)
+{
+	struct prng p = { 0x57c7 };
+	uint8_t body[WIRE_MAX_EVENT_BODY_BYTES + 8];
+	unsigned long i, n = scaled(200000), fast_ok = 0, strict_ok = 0;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		struct wire_event ev, a, b;
+		struct wire_error_detail d;
+		size_t len, k, at;
+		bool fast;
+		enum wire_error strict;
+		uint8_t *in;
+
+		random_event(&p, &ev);
+		assert_int_equal(wire_encode_body(&ev, body, sizeof(body), &len),
+				 WIRE_OK);
+		for (k = prng_below(&p, 3); k > 0; k--) {
+			at = (size_t)prng_below(&p, len);
+			switch (prng_below(&p, 5)) {
+			case 0: body[at] ^= (uint8_t)(1u << prng_below(&p, 8)); break;
+			case 1: body[at] = (uint8_t)prng_next(&p); break;
+			case 2: body[at] = (uint8_t)(body[at] + 1); break;
+			case 3: len = at; break;
+			default:
+				if (len < sizeof(body))
+					body[len++] = (uint8_t)prng_next(&p);
+				break;
+			}
+		}
+		in = malloc(len > 0 ? len : 1); /* exact size */
+		assert_non_null(in);
+		memcpy(in, body, len);
+		memset(&a, 0, sizeof(a));
+		fast = cw_decode_fast(in, len, &a);
+		strict = cw_decode_strict(in, len, &b, &d);
+		if (fast) {
+			assert_int_equal(strict, WIRE_OK);
+			assert_event_equal(&a, &b);
+			fast_ok++;
+		}
+		strict_ok += strict == WIRE_OK;
+		free(in);
+	}
+	print_message("%lu bodies: fast path took %lu, strict decoder %lu\n",
+		      n, fast_ok, strict_ok);
+	/* The fast path saw plenty of bodies it had to take. */
+	assert_true(fast_ok > n / 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1216,6 +1291,8 @@ int main(void)
 		cmocka_unit_test(encode_always_sends_version_0x0100),
 		cmocka_unit_test(longest_event_fits_max_event_body),
 		cmocka_unit_test(random_events_round_trip_unchanged),
+		cmocka_unit_test(fast_path_takes_every_encoded_event),
+		cmocka_unit_test(fast_path_accepts_only_what_strict_decoder_accepts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
