@@ -467,6 +467,44 @@ static void queued_records_arrive_once_listener_appears(void **state)
 	free(x);
 }
 
+static void corked_pushes_wait_for_uncork_then_go_out_together(void **state)
+{
+	struct fixture *f = *state;
+	struct sink *s = sink_for(f, SINK_QUEUE_DEFAULT_BYTES);
+	uint8_t rec[REC_MAX];
+	struct rx *x = malloc(sizeof(*x));
+	unsigned i;
+	int c;
+
+	assert_non_null(x);
+	rx_init(x);
+	listener_open(f);
+	assert_int_equal(sink_start(s), 0);
+	run_until_connected(f, s, true);
+	c = accept_one(f);
+	sink_cork(s);
+	for (i = 0; i < 10; i++)
+		assert_true(sink_push(s, rec, make_rec(rec, i)));
+	run_until_quiet(f);
+	assert_true(rx_read(x, c));
+	assert_int_equal(x->bytes, 0);
+	assert_int_equal(stats_get(STAT_WRITTEN), 0);
+	assert_int_equal(stats_get(STAT_QUEUED), 10);
+	sink_uncork(s);
+	/* Uncork writes at once, without waiting for the reactor. */
+	assert_int_equal(stats_get(STAT_WRITTEN), 10);
+	assert_true(sink_idle(s));
+	assert_true(rx_read(x, c));
+	assert_int_equal(x->count, 10);
+	assert_int_equal(x->first_seq, 0);
+	/* Uncorked again, a push goes out by itself. */
+	assert_true(sink_push(s, rec, make_rec(rec, 10)));
+	assert_int_equal(stats_get(STAT_WRITTEN), 11);
+	close(c);
+	sink_destroy(s);
+	free(x);
+}
+
 static void flapping_listener_is_logged_rate_limited(void **state)
 {
 	struct fixture *f = *state;
@@ -948,6 +986,7 @@ int main(void)
 		cmocka_unit_test(create_rejects_queue_sizes_out_of_range),
 		cmocka_unit_test_setup_teardown(records_arrive_whole_and_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(queued_records_arrive_once_listener_appears, setup, teardown),
+		cmocka_unit_test_setup_teardown(corked_pushes_wait_for_uncork_then_go_out_together, setup, teardown),
 		cmocka_unit_test_setup_teardown(flapping_listener_is_logged_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(record_cut_by_dead_connection_is_resent_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_queue_while_disconnected_refuses_new_records, setup, teardown),
