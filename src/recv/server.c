@@ -40,7 +40,8 @@ struct server {
 	bool listen_paused; /* out of descriptors: not polling accept */
 	unsigned open;
 	uint64_t next_id;
-	struct timespec refuse_logged; /* CLOCK_MONOTONIC of the last log */
+	bool refuse_logged;            /* a refusal was logged at least once */
+	struct timespec refuse_log_at; /* CLOCK_MONOTONIC of that log */
 	uint64_t refused_unlogged;
 	struct conn conns[RECV_MAX_CONNECTIONS];
 	uint8_t rbuf[RECV_READ_BYTES];
@@ -110,16 +111,17 @@ static void log_refused(struct server *s, const char *why)
 	s->c->stats.refused++;
 	s->refused_unlogged++;
 	mono_now(&now);
-	if (s->refuse_logged.tv_sec != 0 &&
-	    ns_between(&s->refuse_logged, &now) <
+	/* A client retrying in a loop must not flood stderr; the exit
+	 * counters still have every refusal. */
+	if (s->refuse_logged &&
+	    ns_between(&s->refuse_log_at, &now) <
 		    RECV_REFUSE_LOG_INTERVAL_S * 1000000000LL)
 		return;
 	recv_warn("refused %" PRIu64 " connection(s): %s", s->refused_unlogged,
 		  why);
 	s->refused_unlogged = 0;
-	s->refuse_logged = now;
-	if (s->refuse_logged.tv_sec == 0)
-		s->refuse_logged.tv_sec = 1;
+	s->refuse_logged = true;
+	s->refuse_log_at = now;
 }
 
 static struct conn *free_slot(struct server *s, unsigned *slot)
