@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <dirent.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,36 @@ static void mark_dir(const struct fsw_entry *e, char *dir)
 	}
 }
 
+/* A runtime message the workload can provoke: rate-limited (fswatch.h). */
+static void wlog(struct fswatch *w, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void wlog(struct fswatch *w, enum log_level level, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 256];
+	uint64_t now = mono_now_ns();
+	va_list ap;
+
+	if (now - w->log_window_ns >= FSWATCH_LOG_WINDOW_NS) {
+		if (w->log_suppressed)
+			agent_log(LOG_WARN, "fs watch: %" PRIu64
+				  " messages not logged (more than %d in %llu s)",
+				  w->log_suppressed, FSWATCH_LOG_PER_WINDOW,
+				  FSWATCH_LOG_WINDOW_NS / 1000000000ull);
+		w->log_window_ns = now;
+		w->log_in_window = 0;
+		w->log_suppressed = 0;
+	}
+	if (w->log_in_window >= FSWATCH_LOG_PER_WINDOW) {
+		w->log_suppressed++;
+		return;
+	}
+	w->log_in_window++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	agent_log(level, "%s", msg);
+}
+
 /* ---- arming ------------------------------------------------------------- */
 
 static void on_inotify(void *ctx, uint32_t events);
@@ -326,7 +357,7 @@ static void timer_update(struct fswatch *w)
 		its.it_value = its.it_interval;
 	}
 	if (timerfd_settime(w->timer_fd, 0, &its, NULL) < 0) {
-		agent_log(LOG_ERR, "fs watch: re-arm timer: %s", strerror(errno));
+		wlog(w, LOG_ERR, "fs watch: re-arm timer: %s", strerror(errno));
 		return;
 	}
 	w->timer_armed = want;
@@ -341,15 +372,15 @@ static void on_timer(void *ctx, uint32_t events)
 	(void)events;
 	if (read(w->timer_fd, &ticks, sizeof(ticks)) < 0 &&
 	    errno != EAGAIN && errno != EINTR)
-		agent_log(LOG_ERR, "fs watch: re-arm timer: %s", strerror(errno));
+		wlog(w, LOG_ERR, "fs watch: re-arm timer: %s", strerror(errno));
 	for (i = 0; i < w->n; i++) {
 		struct fsw_entry *e = &w->e[i];
 
 		if (e->state != FSW_LOST || arm(w, e) != 0)
 			continue;
-		agent_log(LOG_INFO, "watch %s: armed (%s, %s)", e->path,
-			  fswatch_api_name(e->api),
-			  e->kind == FSW_KIND_DIR ? "directory" : "file");
+		wlog(w, LOG_INFO, "watch %s: armed (%s, %s)", e->path,
+		     fswatch_api_name(e->api),
+		     e->kind == FSW_KIND_DIR ? "directory" : "file");
 	}
 	timer_update(w);
 }
@@ -411,8 +442,8 @@ static void unmark_moved_fanotify(struct fswatch *w, const struct fsw_entry *e)
 	if (fd < 0)
 		return;
 	if (fanotify_mark(w->fan_fd, FAN_MARK_REMOVE, FSW_FAN_MASK, fd, NULL) < 0)
-		agent_log(LOG_DEBUG, "watch %s: removing the moved mark: %s",
-			  e->path, strerror(errno));
+		wlog(w, LOG_DEBUG, "watch %s: removing the moved mark: %s",
+		     e->path, strerror(errno));
 	close(fd);
 }
 
@@ -422,9 +453,9 @@ static void lose(struct fswatch *w, struct fsw_entry *e, uint32_t what)
 			  (what & FSW_SELF_MOVED) ? "renamed away" :
 			  (what & FSW_UNMOUNTED) ? "unmounted" : "no longer watched";
 
-	agent_log(LOG_WARN, "watch %s: %s was %s; armed again when the path exists",
-		  e->path, e->kind == FSW_KIND_FILE ? "its directory" : "the directory",
-		  why);
+	wlog(w, LOG_WARN, "watch %s: %s was %s; armed again when the path exists",
+	     e->path, e->kind == FSW_KIND_FILE ? "its directory" : "the directory",
+	     why);
 	stats_add(STAT_WATCH_LOST, 1);
 	e->state = FSW_LOST;
 	if (!dir_still_marked(w, e)) {
@@ -440,7 +471,7 @@ static void lose(struct fswatch *w, struct fsw_entry *e, uint32_t what)
 }
 
 /* A watched file's name came or went. */
-static void presence(struct fsw_entry *e, uint32_t what)
+static void presence(struct fswatch *w, struct fsw_entry *e, uint32_t what)
 {
 	bool came = what & (FSW_CREATE | FSW_MOVED_TO);
 	bool went = what & (FSW_DELETE | FSW_MOVED_FROM);
@@ -460,10 +491,10 @@ static void presence(struct fsw_entry *e, uint32_t what)
 		return;
 	e->present = now;
 	if (now) {
-		agent_log(LOG_INFO, "watch %s: the file is back", e->path);
+		wlog(w, LOG_INFO, "watch %s: the file is back", e->path);
 	} else {
-		agent_log(LOG_WARN, "watch %s: the file is gone; its name stays watched",
-			  e->path);
+		wlog(w, LOG_WARN, "watch %s: the file is gone; its name stays watched",
+		     e->path);
 		stats_add(STAT_WATCH_LOST, 1);
 	}
 }
@@ -669,7 +700,7 @@ void fswatch_handle_event(struct fswatch *w, enum fsw_api api,
 			   memcmp(ev->name, e->real + e->name_off, e->name_len) == 0) {
 			if (reportable(w, api, e, ev))
 				report = true;
-			presence(e, ev->what);
+			presence(w, e, ev->what);
 		}
 	}
 	if (!matched && api == FSW_API_FANOTIFY && ev->name_len == 0 &&
@@ -704,8 +735,8 @@ static void drain(struct fswatch *w, int fd, enum fsw_api api, decode_fn next)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				agent_log(LOG_ERR, "fs watch: reading %s: %s",
-					  fswatch_api_name(api), strerror(errno));
+				wlog(w, LOG_ERR, "fs watch: reading %s: %s",
+				     fswatch_api_name(api), strerror(errno));
 			return;
 		}
 		if (n == 0)
@@ -717,8 +748,8 @@ static void drain(struct fswatch *w, int fd, enum fsw_api api, decode_fn next)
 		}
 		close_event_fds(&ev);
 		if (rc < 0) {
-			agent_log(LOG_ERR, "fs watch: malformed %s record at byte %zu of %zd; rest of the read dropped",
-				  fswatch_api_name(api), off, n);
+			wlog(w, LOG_ERR, "fs watch: malformed %s record at byte %zu of %zd; rest of the read dropped",
+			     fswatch_api_name(api), off, n);
 			stats_add(STAT_DROP_UNKNOWN, 1);
 		}
 	}
@@ -867,6 +898,9 @@ enum fswatch_start_result fswatch_start(struct fswatch *w,
 	w->timer_armed = false;
 	w->overflows_logged_once = false;
 	w->overflows_unlogged = 0;
+	w->log_window_ns = 0;
+	w->log_in_window = 0;
+	w->log_suppressed = 0;
 	w->fan_errno = 0;
 	w->backend = c->backend;
 	w->reactor = r;

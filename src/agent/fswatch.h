@@ -58,6 +58,11 @@
 #define FSWATCH_READS_PER_WAKEUP 8
 #define FSWATCH_REARM_INTERVAL_MS 250
 #define FSWATCH_OVERFLOW_LOG_INTERVAL_NS 1000000000ull
+/* Messages a workload can provoke at will (paths coming and going): at
+ * most FSWATCH_LOG_PER_WINDOW per FSWATCH_LOG_WINDOW_NS; the rest are
+ * counted and summarized.  The counters stay exact. */
+#define FSWATCH_LOG_WINDOW_NS (10ull * 1000000000ull)
+#define FSWATCH_LOG_PER_WINDOW 20
 /* Files the agent itself writes, recorded at start (see fsw_own_file). */
 #define FSWATCH_MAX_OWN_FILES 8
 /* comm is at most 15 bytes in the kernel; /proc/PID/comm adds a newline. */
@@ -146,6 +151,9 @@ struct fswatch {
 	bool overflows_logged_once;
 	uint64_t overflow_logged_ns;
 	uint64_t overflows_unlogged;
+	uint64_t log_window_ns;   /* start of the current log window */
+	unsigned log_in_window;
+	uint64_t log_suppressed;
 	int fan_errno;            /* why fanotify could not be had, for logs */
 	unsigned char buf[FSWATCH_READ_BUF_BYTES] __attribute__((aligned(8)));
 };

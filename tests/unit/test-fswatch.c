@@ -28,7 +28,7 @@
 
 /* ---- doubles of the seam (src/agent/source.h) ---------------------------- */
 
-#define MAX_FRAMES 16
+#define MAX_FRAMES 256
 
 struct frame {
 	enum wire_probe probe;
@@ -550,6 +550,28 @@ static void file_watch_counts_file_gone_and_sees_it_back(void **state)
 	assert_int_equal(stats[STAT_WATCH_LOST], 1);
 }
 
+static void path_messages_are_rate_limited_counters_are_not(void **state)
+{
+	unsigned i;
+
+	(void)state;
+	setup_source(1);
+	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	now_ns = FSWATCH_LOG_WINDOW_NS;
+	for (i = 0; i < 3 * FSWATCH_LOG_PER_WINDOW; i++) {
+		deliver_inotify(1, IN_DELETE, "f");
+		deliver_inotify(1, IN_CREATE, "f");
+	}
+	assert_int_equal(stats[STAT_WATCH_LOST], 3 * FSWATCH_LOG_PER_WINDOW);
+	assert_int_equal(n_logs, FSWATCH_LOG_PER_WINDOW);
+	/* The next window says how many were left out, then logs again. */
+	now_ns += FSWATCH_LOG_WINDOW_NS;
+	deliver_inotify(1, IN_DELETE, "f");
+	assert_int_equal(n_logs, FSWATCH_LOG_PER_WINDOW + 2);
+	assert_non_null(strstr(last_log, "the file is gone"));
+	assert_int_equal(stats[STAT_WATCH_LOST], 3 * FSWATCH_LOG_PER_WINDOW + 1);
+}
+
 static void one_event_matching_two_watches_gives_one_frame(void **state)
 {
 	(void)state;
@@ -1005,6 +1027,7 @@ int main(void)
 		T(inotify_event_of_unknown_watch_is_ignored),
 		T(file_watch_reports_only_its_name),
 		T(file_watch_counts_file_gone_and_sees_it_back),
+		T(path_messages_are_rate_limited_counters_are_not),
 		T(one_event_matching_two_watches_gives_one_frame),
 		T(dir_self_deletion_reports_counts_and_loses),
 		T(ignored_alone_loses_watch_without_frame),
