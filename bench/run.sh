@@ -1,0 +1,200 @@
+#!/bin/bash
+# bench/run.sh - make bench: every figure of bench/README, measured in one
+# run on this machine against its anchor, printed as a table and written
+# to bench/results.tsv (in the build directory).
+#
+# Knobs (environment): BENCH_REPS (storm repetitions, default 3),
+# BENCH_SPAWNS (10000), BENCH_MEM_SPAWNS (100000), BENCH_LOSS_SECONDS (60),
+# BENCH_FRAMES (1000000), BENCH_CODEC_N (2000000).
+set -euo pipefail
+
+: "${top_builddir:=$PWD}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+export top_builddir top_srcdir
+# shellcheck source=../tests/integration/lib.sh
+. "$top_srcdir/tests/integration/lib.sh"
+require_root
+require_prog "$AGENT"
+require_prog "$RECV"
+require_cmd valgrind
+require_cmd forkstat
+PY=/usr/bin/python3
+"$PY" -c 'import cbor2' 2>/dev/null || skip "needs python3-cbor2"
+
+REPS=${BENCH_REPS:-3}
+SPAWNS=${BENCH_SPAWNS:-10000}
+MEM_SPAWNS=${BENCH_MEM_SPAWNS:-100000}
+LOSS_SECONDS=${BENCH_LOSS_SECONDS:-60}
+FRAMES=${BENCH_FRAMES:-1000000}
+CODEC_N=${BENCH_CODEC_N:-2000000}
+BB="$top_builddir/bench"
+TINY="$BB/bench-tiny"
+RESULTS="$top_builddir/bench/results.tsv"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "inf" }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+ROWS=()
+# row FIGURE OURS ANCHOR UNIT RATIO TARGET_OP TARGET
+row() {
+	local met=no
+	case $6 in
+	le) le "$5" "$7" && met=yes ;;
+	ge) le "$7" "$5" && met=yes ;;
+	eq) [ "$5" = "$7" ] && met=yes ;;
+	info) met=- ;;
+	esac
+	ROWS+=("$1	$2	$3	$4	$5	$6 $7	$met")
+	printf '  %-34s ours=%-12s anchor=%-12s ratio=%-8s target %s %s: %s\n' \
+		"$1" "$2" "$3" "$5" "$6" "$7" "$met"
+}
+
+# CPU time of a process in seconds: the scheduler's exact runtime
+# (/proc/PID/schedstat, ns) where the kernel keeps it, else utime+stime.
+cpu_s() {
+	if [ -r "/proc/$1/schedstat" ]; then
+		awk '{ printf "%.6f\n", $1 / 1e9 }' "/proc/$1/schedstat"
+	else
+		awk -v hz="$(getconf CLK_TCK)" '{ printf "%.6f\n", ($14 + $15) / hz }' "/proc/$1/stat"
+	fi
+}
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# Wait until a process has been idle (no CPU) for 200 ms: its backlog of
+# events is handled.  Deadline 10 s.
+settle() {
+	local a b i
+	for i in $(seq 50); do
+		a=$(cpu_s "$1"); sleep 0.2; b=$(cpu_s "$1")
+		[ "$a" = "$b" ] && return 0
+	done
+	return 1
+}
+
+storm() { "$BB/storm" "$TINY" 2 "$@"; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+# ---- 1. codec ------------------------------------------------------------
+note "codec: identical bytes? $("$BB/codec-bench" check)"
+codec_ns() {
+	for _ in 1 2 3 4 5 6 7; do "$BB/codec-bench" "$1" "$CODEC_N"; done | median
+}
+codec_ir() {
+	local lo hi
+	lo=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BB/codec-bench" "$1" 1000 2>&1 | awk '/Collected/ { print $NF }')
+	hi=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BB/codec-bench" "$1" 101000 2>&1 | awk '/Collected/ { print $NF }')
+	awk -v a="$lo" -v b="$hi" 'BEGIN { printf "%.1f", (b - a) / 100000 }'
+}
+echo "1. codec (ns/frame: median of 7 x $CODEC_N; instructions/frame: callgrind)"
+for op in encode decode; do
+	w=$(codec_ns "wire-$op"); c=$(codec_ns "cbor-$op")
+	row "codec $op ns/frame" "$w" "$c" ns "$(ratio "$w" "$c")" le 0.5
+	w=$(codec_ir "wire-$op"); c=$(codec_ir "cbor-$op")
+	row "codec $op instructions/frame" "$w" "$c" instr "$(ratio "$w" "$c")" le 0.5
+done
+
+# ---- 2 & 4. pump cost and memory ------------------------------------------
+SOCK="$T/recv.sock"
+start_recv "$SOCK" "$T/recv.jsonl" --silence-window=0
+spawned_tiny() { grep -c '"probe_source":"process.spawned".*"guest_comm":"bench-tiny"' "$T/recv.jsonl" || true; }
+
+echo "2. pump cost ($SPAWNS spawns over 2 workers, median of $REPS)"
+start_agent "$SOCK"
+storm 200 >/dev/null   # warm-up: page cache, process table
+settle "$AGENT_PID" || true
+agent_cpu=(); storm_cpu=(); agent_per_ev=()
+for r in $(seq "$REPS"); do
+	before=$(cpu_s "$AGENT_PID")
+	out=$(storm "$SPAWNS")
+	settle "$AGENT_PID" || true
+	after=$(cpu_s "$AGENT_PID")
+	d=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.6f", b - a }')
+	agent_cpu+=("$d")
+	storm_cpu+=("$(echo "$out" | field cpu_s)")
+	# Two events per spawn: process.spawned and process.exited.
+	agent_per_ev+=("$(awk -v d="$d" -v n="$SPAWNS" 'BEGIN { printf "%.3f", d * 1e6 / (2 * n) }')")
+done
+AG=$(printf '%s\n' "${agent_cpu[@]}" | median)
+ST=$(printf '%s\n' "${storm_cpu[@]}" | median)
+PE=$(printf '%s\n' "${agent_per_ev[@]}" | median)
+hwm_10k=$(hwm_kb "$AGENT_PID")
+
+fork_cpu=(); fork_hwm=0
+forkstat -e fork,exec,exit >/dev/null 2>&1 &
+FS_PID=$!; BG_PIDS="$BG_PIDS $FS_PID"
+# forkstat has no readiness signal: wait for its connector socket to join
+# the proc multicast group, then warm it up like the agent.
+wait_until 10 sh -c "awk '\$2 == 11 && \$4 != \"00000000\"' /proc/net/netlink | grep -q ." || fail "forkstat did not subscribe"
+storm 200 >/dev/null; settle "$FS_PID" || true
+for r in $(seq "$REPS"); do
+	before=$(cpu_s "$FS_PID")
+	storm "$SPAWNS" >/dev/null
+	settle "$FS_PID" || true
+	after=$(cpu_s "$FS_PID")
+	fork_cpu+=("$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.6f", b - a }')")
+done
+FK=$(printf '%s\n' "${fork_cpu[@]}" | median)
+fork_hwm=$(hwm_kb "$FS_PID")
+kill "$FS_PID"; wait "$FS_PID" 2>/dev/null || true
+
+row "pump: agent CPU s per storm" "$AG" "$FK" s "$(ratio "$AG" "$FK")" le 0.15
+row "pump: agent CPU / storm CPU" "$AG" "$ST" s "$(ratio "$AG" "$ST")" le 0.02
+row "pump: agent CPU us per event" "$PE" "-" us "$PE" info ""
+
+echo "4. memory (VmHWM, kB)"
+row "memory: agent vs forkstat (10k)" "$hwm_10k" "$fork_hwm" kB "$(ratio "$hwm_10k" "$fork_hwm")" le 0.75
+rest=$((MEM_SPAWNS - (REPS * SPAWNS + 200)))
+[ "$rest" -gt 0 ] && storm "$rest" >/dev/null
+settle "$AGENT_PID" || true
+hwm_100k=$(hwm_kb "$AGENT_PID")
+row "memory: agent after ${MEM_SPAWNS} vs 10k" "$hwm_100k" "$hwm_10k" kB "$(ratio "$hwm_100k" "$hwm_10k")" le 1.0
+kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
+
+# ---- 3. loss ----------------------------------------------------------------
+echo "3. loss (storm at full rate for ${LOSS_SECONDS} s, default settings)"
+: >"$T/recv.jsonl"
+start_agent "$SOCK" 2>"$T/agent-loss.err"
+out=$(storm 0 "$LOSS_SECONDS")
+n_spawns=$(echo "$out" | field spawns)
+wait_until 60 sh -c "[ \$(grep -c '\"probe_source\":\"process.spawned\".*\"guest_comm\":\"bench-tiny\"' '$T/recv.jsonl') -ge $n_spawns ]" || true
+kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
+got=$(spawned_tiny)
+counters=$(grep 'counters:' "$T/agent-loss.err" | tail -n 1)
+dropped=$(echo "$counters" | tr ' ' '\n' | awk -F= '/^dropped_/ { s += $2 } END { print s + 0 }')
+note "storm: $out"
+note "agent: $counters"
+row "loss: events dropped (any reason)" "$dropped" 0 events "$dropped" eq 0
+row "loss: spawns missing at receiver" "$((n_spawns - got))" "$n_spawns" spawns "$((n_spawns - got))" eq 0
+
+# ---- 5. readiness -------------------------------------------------------------
+echo "5. readiness (median of 21, us)"
+rd=$("$BB/readiness" ready 21 "$AGENT" --sink="unix:$SOCK")
+tr=$("$BB/readiness" exit 21 /bin/true)
+row "readiness: exec to ready vs /bin/true" "$rd" "$tr" us "$(ratio "$rd" "$tr")" le 3
+kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null || true
+
+# ---- 6. receiver ----------------------------------------------------------------
+echo "6. receiver ($FRAMES-frame capture to JSON Lines)"
+"$BB/codec-bench" capture "$FRAMES" "$T/capture"
+tsec() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'; }
+rs=$(for _ in $(seq "$REPS"); do tsec "$RECV" --input="$T/capture" --output=/dev/null; done | median)
+ps=$(for _ in $(seq "$REPS"); do tsec "$PY" "$top_srcdir/bench/cbor2-decode.py" "$T/capture"; done | median)
+n_out=$("$RECV" --input="$T/capture" | grep -c '"probe_source"')
+[ "$n_out" = "$FRAMES" ] || fail "receiver printed $n_out frames of $FRAMES"
+rf=$(awk -v n="$FRAMES" -v s="$rs" 'BEGIN { printf "%.0f", n / s }')
+pf=$(awk -v n="$FRAMES" -v s="$ps" 'BEGIN { printf "%.0f", n / s }')
+row "receiver: frames/s vs cbor2" "$rf" "$pf" frames/s "$(ratio "$rf" "$pf")" ge 1
+
+# ---- results ----------------------------------------------------------------------
+{
+	printf '# cellos-telemetry bench, %s, %s, %s cores, kernel %s\n' \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -m)" "$(nproc)" "$(uname -r)"
+	printf 'figure\tours\tanchor\tunit\tratio\ttarget\tmet\n'
+	printf '%s\n' "${ROWS[@]}"
+} >"$RESULTS"
+echo "results: $RESULTS"
+column -t -s '	' "$RESULTS" | sed 1d
+if printf '%s\n' "${ROWS[@]}" | awk -F'\t' '$7 == "no"' | grep -q .; then
+	echo "bench: some targets were missed (see the table)"
+fi
