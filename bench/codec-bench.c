@@ -16,7 +16,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <cbor.h>
+/* libcbor's own headers by path: "cbor.h" is also the name of the wire
+ * library's internal header. */
+#include <cbor/callbacks.h>
+#include <cbor/data.h>
+#include <cbor/encoding.h>
+#include <cbor/streaming.h>
 
 #include "cellos_wire.h"
 
