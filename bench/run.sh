@@ -97,7 +97,6 @@ done
 # ---- 2 & 4. pump cost and memory ------------------------------------------
 SOCK="$T/recv.sock"
 start_recv "$SOCK" "$T/recv.jsonl" --silence-window=0
-spawned_tiny() { grep -c '"probe_source":"process.spawned".*"guest_comm":"bench-tiny"' "$T/recv.jsonl" || true; }
 
 echo "2. pump cost ($SPAWNS spawns over 2 workers, median of $REPS)"
 start_agent "$SOCK"
@@ -153,13 +152,18 @@ kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
 
 # ---- 3. loss ----------------------------------------------------------------
 echo "3. loss (storm at full rate for ${LOSS_SECONDS} s, default settings)"
-: >"$T/recv.jsonl"
+# A fresh receiver and output file: only this phase's frames count.
+kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null || true
+rm -f "$SOCK"
+OUT="$T/loss.jsonl"
+start_recv "$SOCK" "$OUT" --silence-window=0
 start_agent "$SOCK" 2>"$T/agent-loss.err"
 out=$(storm 0 "$LOSS_SECONDS")
 n_spawns=$(echo "$out" | field spawns)
-wait_until 60 sh -c "[ \$(grep -c '\"probe_source\":\"process.spawned\".*\"guest_comm\":\"bench-tiny\"' '$T/recv.jsonl') -ge $n_spawns ]" || true
+loss_seen() { [ "$(grep -c '"probe_source":"process.spawned".*"guest_comm":"bench-tiny"' "$OUT")" -ge "$n_spawns" ]; }
+wait_until 60 loss_seen || true
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
-got=$(spawned_tiny)
+got=$(grep -c '"probe_source":"process.spawned".*"guest_comm":"bench-tiny"' "$OUT" || true)
 counters=$(grep 'counters:' "$T/agent-loss.err" | tail -n 1)
 dropped=$(echo "$counters" | tr ' ' '\n' | awk -F= '/^dropped_/ { s += $2 } END { print s + 0 }')
 note "storm: $out"
