@@ -46,7 +46,8 @@ void options_usage(FILE *f)
 "Usage: " PROG " [OPTION]...\n"
 "Stream this machine's process events to the host as CellOS wire-v1 frames.\n"
 "\n"
-"  --sink=URI          where frames go: vsock:CID:PORT, unix:PATH or - (stdout)\n"
+"  --sink=URI          where frames go: vsock:CID:PORT, unix:PATH, chardev:PATH\n"
+"                      (a virtio-serial port or serial line) or - (stdout)\n"
 "                      (default " OPT_DEFAULT_SINK ")\n"
 "  --format=FMT        frames (default) or json (one object per line; --sink=- only)\n"
 "  --queue-bytes=N     frame queue size while the sink is slow or absent\n"
@@ -222,7 +223,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	}
 	errbuf[0] = '\0';
 	if (sink_parse(o->sink_uri, &o->sink, errbuf, sizeof(errbuf)) < 0) {
-		snprintf(msg, sizeof(msg), "%s%sallowed: vsock:CID:PORT, unix:PATH or -",
+		snprintf(msg, sizeof(msg), "%s%sallowed: vsock:CID:PORT, unix:PATH, chardev:PATH or -",
 			 errbuf, errbuf[0] ? "; " : "");
 		return bad(err, "sink", o->sink_uri, msg);
 	}

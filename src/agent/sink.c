@@ -183,8 +183,8 @@ static int parse_chardev(const char *uri, const char *path, struct sink_addr *ou
 		return -1;
 	}
 	if (path[0] != '/') {
-		set_err(err, errlen, "'%s': '%s' is not an absolute path; expected "
-			"chardev:/PATH, e.g. chardev:/dev/vport0p1", uri, path);
+		set_err(err, errlen, "path '%s' is not absolute; expected chardev:/PATH, "
+			"e.g. chardev:/dev/vport0p1", path);
 		return -1;
 	}
 	if (len >= SINK_PATH_BYTES) {

@@ -71,7 +71,7 @@ static void every_option_is_taken(void **state)
 	(void)state;
 	assert_int_equal(parse("--sink=-", "--format=json", "--queue-bytes=65536",
 			       "--coalesce-ms=0", "--poll-ms=250", "--ready-fd=7",
-			       "--drain-ms=0", "--rcvbuf=4096"), 0);
+			       "--drain-ms=0", "--rcvbuf=4096", NULL), 0);
 	assert_int_equal(O.sink.kind, SINK_STDOUT);
 	assert_int_equal(O.format, PUMP_FORMAT_JSON);
 	assert_int_equal(O.queue_bytes, 65536);
@@ -86,6 +86,9 @@ static void every_option_is_taken(void **state)
 	assert_string_equal(O.sink.path, "/run/x.sock");
 	assert_int_equal(O.verbose, 2);
 	assert_true(O.force_walker);
+	assert_int_equal(parse("--sink=chardev:/dev/vport0p1", NULL), 0);
+	assert_int_equal(O.sink.kind, SINK_CHARDEV);
+	assert_string_equal(O.sink.path, "/dev/vport0p1");
 }
 
 /* Each bad value: exit 64 and one line naming option and value. */
@@ -117,6 +120,7 @@ static void bad_values_name_option_value_and_what_is_allowed(void **state)
 	expect_usage_error("--rcvbuf=12", "--rcvbuf", "'12'");
 	expect_usage_error("--rcvbuf=99999999999", "--rcvbuf", "'99999999999'");
 	expect_usage_error("--sink=tcp:1.2.3.4:5", "--sink", "'tcp:1.2.3.4:5'");
+	expect_usage_error("--sink=chardev:vport0p1", "--sink", "'vport0p1' is not absolute");
 }
 
 static void json_needs_stdout(void **state)

@@ -770,7 +770,7 @@ static void parse_rejects_chardev_empty_relative_or_long_path(void **state)
 	char uri[SINK_PATH_BYTES + 16];
 
 	expect_reject("chardev:", "'chardev:': empty path", "1..107 bytes");
-	expect_reject("chardev:dev/ttyS1", "'dev/ttyS1' is not an absolute path",
+	expect_reject("chardev:dev/ttyS1", "path 'dev/ttyS1' is not absolute",
 		      "chardev:/PATH");
 	strcpy(uri, "chardev:/");
 	memset(uri + 9, 'p', SINK_PATH_BYTES - 1);

@@ -61,6 +61,7 @@
 #define READY_WAIT_MS 20000
 #define AGENT_STOP_WAIT_MS 15000	/* the agent's drain is bounded */
 #define POLL_STEP_MS 10
+#define OOM_NEVER "-1000"
 #define CHANNEL_PATTERN_LINES 64
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -324,6 +325,19 @@ static void describe_status(const char *who, pid_t pid, int st)
 		say("%s pid %d killed by signal %d", who, (int)pid, WTERMSIG(st));
 }
 
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, text, strlen(text));
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}
+
 static pid_t start_agent(const char *dev, int *ready_rd)
 {
 	char sink[DEV_PATH_MAX + 32];
@@ -353,6 +367,10 @@ static pid_t start_agent(const char *dev, int *ready_rd)
 			say("agent child setup: %s", strerror(errno));
 			_exit(127);
 		}
+		/* A workload that exhausts memory must not get the agent
+		 * killed instead of itself. */
+		if (write_file("/proc/self/oom_score_adj", OOM_NEVER) != 0)
+			say("agent oom_score_adj: %s", strerror(errno));
 		execv(AGENT_PATH, argv);
 		say("exec %s: %s", AGENT_PATH, strerror(errno));
 		_exit(127);
@@ -422,6 +440,12 @@ static pid_t start_workload(pid_t agent)
 		char *plain_argv[] = { "vm-workload", NULL };
 
 		snprintf(protect, sizeof(protect), "--protect=1,%d", (int)agent);
+		/* A session of its own too: kill(0) in the workload reaches
+		 * only the workload's own group. */
+		if (setsid() < 0) {
+			say("workload setsid: %s", strerror(errno));
+			_exit(127);
+		}
 		if (gated)
 			execv(GATE_PATH, gate_argv);
 		else
