@@ -416,6 +416,17 @@ void procmodel_walk_seen(struct procmodel *pm, uint32_t pid, uint64_t ts)
 		return;
 	if (!created && e->state != PT_EXIT_NOTED) {
 		e->seen = pm->epoch;
+		if (e->walked && e->young > 0 && e->state == PT_SPAWNED) {
+			e->young--;
+			n = pm->ops.read_comm(pm->ops.ctx, pid, comm);
+			if (n >= 0 && (n != e->comm_len ||
+				       memcmp(comm, e->comm, (size_t)n) != 0)) {
+				set_comm(e, comm, (size_t)n);
+				e->ts = ts;
+				emit(pm, WIRE_PROBE_PROCESS_SPAWNED, pid, comm,
+				     (size_t)n, ts);
+			}
+		}
 		return;
 	}
 	n = pm->ops.read_comm(pm->ops.ctx, pid, comm);
@@ -431,6 +442,7 @@ void procmodel_walk_seen(struct procmodel *pm, uint32_t pid, uint64_t ts)
 	e->seen = pm->epoch;
 	e->exit_comm = false;
 	e->walked = true;
+	e->young = PM_WALK_RECHECKS;
 	e->ts = ts;
 	set_comm(e, comm, (size_t)n);
 	emit(pm, WIRE_PROBE_PROCESS_SPAWNED, pid, comm, (size_t)n, ts);

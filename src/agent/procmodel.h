@@ -65,6 +65,11 @@ struct procmodel_ops {
 #define PM_MIN_CHILD_CPU_NS (2ULL * 1000 * 1000)
 #define PM_MAX_EXTENSIONS 8
 
+/* A /proc walk that finds a process new re-reads its comm on this many
+ * following walks: a walk often catches a child between fork and exec,
+ * and a changed name is then reported as the exec it was. */
+#define PM_WALK_RECHECKS 2
+
 struct procmodel_config {
 	size_t capacity;        /* live processes tracked */
 	uint64_t coalesce_ns;   /* fork-without-exec window */

@@ -32,6 +32,7 @@ struct pt_entry {
 	bool exit_comm;       /* comm came from its taskstats exit record */
 	bool walked;          /* reported by a /proc walk at time ts */
 	uint8_t extended;     /* times its coalescing window was extended */
+	uint8_t young;        /* walks left that re-read its comm (walked) */
 	uint32_t ppid;        /* parent's thread-group id (PT_FORKED) */
 	uint32_t gen;         /* identifies this incarnation (pending ring) */
 	uint32_t seen;        /* epoch of the last /proc walk that saw it */

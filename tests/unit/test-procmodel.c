@@ -461,6 +461,33 @@ static void child_that_has_hardly_run_waits_a_bounded_time(void **state)
 	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 142, "parent");
 }
 
+static void walk_reports_an_exec_it_caught_before(void **state)
+{
+	(void)state;
+	set_live(123, "bash");           /* between fork and exec */
+	procmodel_walk_begin(&W.pm);
+	procmodel_walk_seen(&W.pm, 123, 10 * MS);
+	procmodel_walk_end(&W.pm, 11 * MS);
+	set_live(123, "make");
+	procmodel_walk_begin(&W.pm);
+	procmodel_walk_seen(&W.pm, 123, 20 * MS);
+	procmodel_walk_end(&W.pm, 21 * MS);
+	/* Same name on later walks: nothing more. */
+	for (int i = 0; i < 3; i++) {
+		procmodel_walk_begin(&W.pm);
+		procmodel_walk_seen(&W.pm, 123, (uint64_t)(30 + i) * MS);
+		procmodel_walk_end(&W.pm, (uint64_t)(30 + i) * MS);
+	}
+	assert_int_equal(W.n, 2);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 123, "bash");
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 123, "make");
+	kill_live(123);
+	procmodel_walk_begin(&W.pm);
+	procmodel_walk_end(&W.pm, 40 * MS);
+	assert_int_equal(W.n, 3);
+	assert_event(2, WIRE_PROBE_PROCESS_EXITED, 123, "make");
+}
+
 static void flush_spawns_pending_forks(void **state)
 {
 	(void)state;
@@ -599,6 +626,7 @@ int main(void)
 		T(late_exec_message_gets_the_window_extended_once),
 		T(renamed_fork_is_spawned_after_one_extension),
 		T(child_that_has_hardly_run_waits_a_bounded_time),
+		T(walk_reports_an_exec_it_caught_before),
 		T(flush_spawns_pending_forks),
 		T(sequence_gaps_count_lost_messages_per_cpu),
 		T(only_our_subscription_ack_is_taken),
