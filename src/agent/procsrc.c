@@ -69,6 +69,17 @@ static void arm_deadline(struct procsrc *ps)
 {
 	uint64_t d = procmodel_next_deadline(&ps->pm);
 
+	if (ps->snapshot_pending)
+		return; /* the timer is due now; it re-arms after the snapshot */
+	if (ps->paused) {
+		/* The end of the pause expires windows: one wakeup, not two
+		 * (a window may end up to one pause late under load). */
+		if (ps->deadline_armed != 0 &&
+		    agent_timer_arm_at(ps->deadline_fd, 0) == 0)
+			ps->deadline_armed = 0;
+		return;
+	}
+
 	/* A timer already due earlier re-arms itself when it fires: one
 	 * syscall per expiry instead of one per fork. */
 	if (d == ps->deadline_armed || (d != 0 && ps->deadline_armed != 0 &&
@@ -90,10 +101,19 @@ static void snapshot(struct procsrc *ps)
 
 static void become_armed(struct procsrc *ps)
 {
-	/* Subscribed first, then the snapshot: a process started in
-	 * between is seen by both and reported once. */
-	snapshot(ps);
-	arm_deadline(ps);
+	/* Armed means subscribed: whatever starts from now on is seen, so
+	 * readiness does not wait for the snapshot of what already runs (a
+	 * few hundred /proc reads); the deadline timer, due at once, takes
+	 * it from the reactor.  A process started in between is seen by
+	 * both and reported once. */
+	ps->snapshot_pending = true;
+	if (agent_timer_arm_at(ps->deadline_fd, mono_now_ns()) == 0) {
+		ps->deadline_armed = 1; /* due now: no later deadline wins */
+	} else {
+		ps->snapshot_pending = false;
+		snapshot(ps);
+		arm_deadline(ps);
+	}
 	if (ps->on_armed)
 		ps->on_armed(ps->armed_ctx);
 }
@@ -180,17 +200,17 @@ static void on_connector(void *ctx, uint32_t events)
 
 	(void)events;
 	n = cnproc_drain(&ps->cn);
-	after_read(ps);
+	/* Windows that ended while the socket was paused end now. */
+	procmodel_expire(&ps->pm, mono_now_ns());
 	if (n >= PROCSRC_BATCH_MIN_MSGS && ps->batch_fd >= 0 &&
-	    ps->mode == PROCSRC_CONNECTOR) {
-		if (reactor_mod(ps->r, ps->cn.fd, 0) == 0) {
-			if (agent_timer_arm_at(ps->batch_fd, mono_now_ns() + PROCSRC_BATCH_NS) == 0) {
-				ps->paused = true;
-				return;
-			}
+	    ps->mode == PROCSRC_CONNECTOR &&
+	    reactor_mod(ps->r, ps->cn.fd, 0) == 0) {
+		if (agent_timer_arm_at(ps->batch_fd, mono_now_ns() + PROCSRC_BATCH_NS) == 0)
+			ps->paused = true;
+		else
 			(void)reactor_mod(ps->r, ps->cn.fd, EPOLLIN);
-		}
 	}
+	after_read(ps);
 }
 
 static void on_batch_timer(void *ctx, uint32_t events)
@@ -216,6 +236,10 @@ static void on_deadline(void *ctx, uint32_t events)
 	(void)agent_timer_ack(ps->deadline_fd);
 	ps->deadline_armed = 0;
 	ps->exits_fresh = false;
+	if (ps->snapshot_pending) {
+		ps->snapshot_pending = false;
+		snapshot(ps);
+	}
 	/* An exec still in the socket must win over the window's end. */
 	cnproc_drain(&ps->cn);
 	procmodel_expire(&ps->pm, mono_now_ns());

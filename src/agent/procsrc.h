@@ -3,9 +3,9 @@
  * model, or the /proc walker when the connector cannot be subscribed.
  *
  * procsrc_start() opens everything and registers its fds in the reactor;
- * once the subscription is confirmed (or the fallback chosen) it takes
- * the startup snapshot and calls on_armed once.  The log says which
- * source is active.
+ * once the subscription is confirmed (or the fallback chosen) it calls
+ * on_armed once and, from the reactor right after, takes the startup
+ * snapshot of what already runs.  The log says which source is active.
  */
 #ifndef CELLOS_AGENT_PROCSRC_H
 #define CELLOS_AGENT_PROCSRC_H
@@ -19,16 +19,20 @@
 #include "stats.h"
 #include "taskstats.h"
 
-/* Live processes the table tracks (the default pid_max is 32768). */
-#define PROCSRC_TABLE_CAPACITY 65536
+/* Slots of the process table (7/8 usable: 3584 live processes; a microVM
+ * runs far fewer).  Past that, the log says so once and fork-without-exec
+ * and exit tracking degrade; memory stays fixed and small. */
+#define PROCSRC_TABLE_CAPACITY 4096
 /* How long to wait for the subscription's ack before falling back. */
 #define PROCSRC_ACK_TIMEOUT_NS (1000ULL * 1000 * 1000)
 /* Under load, wake for the connector at most once per this interval: a
  * wakeup that found several messages pauses the socket for this long, so
  * the next one reads a batch (and short-lived processes have exited by
  * then, their comm already in their exit record: no /proc read).  Light
- * load (one message per wakeup) is handled at once. */
-#define PROCSRC_BATCH_NS (4ULL * 1000 * 1000)
+ * load (one message per wakeup) is handled at once.  Wakeups, not the
+ * work per event, are what the agent's CPU time is made of; the price is
+ * at most this much latency under load. */
+#define PROCSRC_BATCH_NS (10ULL * 1000 * 1000)
 #define PROCSRC_BATCH_MIN_MSGS 2
 /* At most one overrun warning per interval. */
 #define PROCSRC_LOG_INTERVAL_NS (10ULL * 1000 * 1000 * 1000)
@@ -64,6 +68,7 @@ struct procsrc {
 	bool paused;              /* connector fd not polled until batch_fd */
 	bool resync_needed;
 	bool exits_fresh;         /* taskstats drained since the last read */
+	bool snapshot_pending;    /* the startup walk runs after readiness */
 	struct ratelimit overrun_rl;
 	void (*on_armed)(void *ctx);
 	void *armed_ctx;
