@@ -3,16 +3,6 @@
  */
 #include "cbor.h"
 
-#include <string.h>
-
-void cbor_writer_init(struct cbor_writer *w, uint8_t *buf, size_t cap)
-{
-	w->buf = buf;
-	w->cap = cap;
-	w->len = 0;
-	w->full = false;
-}
-
 size_t cbor_head_size(uint64_t v)
 {
 	if (v <= CBOR_AI_DIRECT_MAX)
@@ -29,43 +19,6 @@ size_t cbor_head_size(uint64_t v)
 size_t cbor_text_size(size_t len)
 {
 	return cbor_head_size(len) + len;
-}
-
-/* Reserve n bytes; NULL (and the writer marked full) when they do not fit. */
-static uint8_t *reserve(struct cbor_writer *w, size_t n)
-{
-	uint8_t *at;
-
-	if (w->full || n > w->cap - w->len) {
-		w->full = true;
-		return NULL;
-	}
-	at = w->buf + w->len;
-	w->len += n;
-	return at;
-}
-
-void cbor_put_head(struct cbor_writer *w, enum cbor_major major, uint64_t v)
-{
-	uint8_t *at = reserve(w, cbor_head_size(v));
-
-	if (at != NULL)
-		cbor_encode_head(at, major, v);
-}
-
-void cbor_put_uint(struct cbor_writer *w, uint64_t v)
-{
-	cbor_put_head(w, CBOR_MAJOR_UINT, v);
-}
-
-void cbor_put_text(struct cbor_writer *w, const void *s, size_t len)
-{
-	uint8_t *at;
-
-	cbor_put_head(w, CBOR_MAJOR_TEXT, len);
-	at = reserve(w, len);
-	if (at != NULL && len > 0)
-		memcpy(at, s, len);
 }
 
 void cbor_reader_init(struct cbor_reader *r, const uint8_t *p, size_t len)

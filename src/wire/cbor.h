@@ -3,9 +3,9 @@
  *
  * What this module promises:
  *  - The writer emits RFC 8949 preferred serialization (the shortest head
- *    for every integer and length) and never writes past its buffer: once
- *    something does not fit, the writer is marked full and writes nothing
- *    more, so a caller checks once at the end.
+ *    for every integer and length).  It does not check room: the caller
+ *    sizes the output first with cbor_head_size/cbor_text_size (the
+ *    encoder must fail on a short buffer before writing anything anyway).
  *  - The reader accepts any definite head width (additional info 0-27) and
  *    never reads outside [p, p + len).  It only parses heads and hands out
  *    text spans; what a field means is codec.c's business.
@@ -42,23 +42,10 @@ enum cbor_major {
 
 /* ---- writer ---- */
 
-struct cbor_writer {
-	uint8_t *buf;
-	size_t cap;
-	size_t len;
-	bool full; /* something did not fit; len stops growing */
-};
-
-void cbor_writer_init(struct cbor_writer *w, uint8_t *buf, size_t cap);
-
 /* Bytes the preferred head for value v takes (1, 2, 3, 5 or 9). */
 size_t cbor_head_size(uint64_t v);
 
-void cbor_put_head(struct cbor_writer *w, enum cbor_major major, uint64_t v);
-void cbor_put_uint(struct cbor_writer *w, uint64_t v);
-void cbor_put_text(struct cbor_writer *w, const void *s, size_t len);
-
-/* Bytes cbor_put_text would write for a text of len bytes. */
+/* Bytes a text of len bytes takes, head included. */
 size_t cbor_text_size(size_t len);
 
 /* ---- reader ---- */

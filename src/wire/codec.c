@@ -127,10 +127,9 @@ enum wire_error wire_encode_frame(const struct wire_event *ev, uint8_t *buf,
 	size_t body_len, i;
 
 	if (buf == NULL || cap < WIRE_FRAME_HEADER_BYTES) {
-		/* Still report an invalid event as such. */
-		err = wire_encode_body(ev, NULL, 0, &body_len);
-		return err == WIRE_ERR_BUFFER_TOO_SMALL ? WIRE_ERR_BUFFER_TOO_SMALL
-							 : err;
+		/* BufferTooSmall, unless the event itself is invalid: say so
+		 * first, as with any other buffer. */
+		return wire_encode_body(ev, NULL, 0, &body_len);
 	}
 	err = wire_encode_body(ev, buf + WIRE_FRAME_HEADER_BYTES,
 			       cap - WIRE_FRAME_HEADER_BYTES, &body_len);
@@ -383,7 +382,7 @@ static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 	return true;
 }
 
-#define KEY_EQ(p, f, lit) \
+#define BYTES_EQ_LIT(p, lit) \
 	bytes_eq((p), (const uint8_t *)(lit), sizeof(lit) - 1)
 
 /* A preferred-or-not unsigned head of major 0 at *pp (not past end). */
@@ -426,11 +425,11 @@ bool cw_decode_fast(const uint8_t *body, size_t len, struct wire_event *out)
 	/* a5, "content_version", 19 01 <minor>, "probe_source": 33 bytes */
 	if (len < 33 + 1 + 10 + 1 + 11 + 1 + 19 + 1)
 		return false;
-	if (!KEY_EQ(p, 0, "\xa5\x6f" "content_version" "\x19\x01"))
+	if (!BYTES_EQ_LIT(p, "\xa5\x6f" "content_version" "\x19\x01"))
 		return false;
 	out->content_version = (uint16_t)(WIRE_CONTENT_VERSION_MAJOR << 8 | p[19]);
 	p += 20;
-	if (!KEY_EQ(p, 0, "\x6c" "probe_source"))
+	if (!BYTES_EQ_LIT(p, "\x6c" "probe_source"))
 		return false;
 	p += 13;
 
@@ -451,14 +450,14 @@ bool cw_decode_fast(const uint8_t *body, size_t len, struct wire_event *out)
 	out->probe = probe;
 	p += n;
 
-	if ((size_t)(end - p) < 10 || !KEY_EQ(p, 0, "\x69" "guest_pid"))
+	if ((size_t)(end - p) < 10 || !BYTES_EQ_LIT(p, "\x69" "guest_pid"))
 		return false;
 	p += 10;
 	if (!fast_uint(&p, end, &v) || v > UINT32_MAX)
 		return false;
 	out->pid = (uint32_t)v;
 
-	if ((size_t)(end - p) < 12 || !KEY_EQ(p, 0, "\x6a" "guest_comm"))
+	if ((size_t)(end - p) < 12 || !BYTES_EQ_LIT(p, "\x6a" "guest_comm"))
 		return false;
 	p += 11;
 	if (*p >= 0x60 && *p <= 0x77) {
@@ -484,7 +483,7 @@ bool cw_decode_fast(const uint8_t *body, size_t len, struct wire_event *out)
 	p += n;
 
 	if ((size_t)(end - p) < 19 ||
-	    !KEY_EQ(p, 0, "\x72" "guest_monotonic_ns"))
+	    !BYTES_EQ_LIT(p, "\x72" "guest_monotonic_ns"))
 		return false;
 	p += 19;
 	if (!fast_uint(&p, end, &out->monotonic_ns))
