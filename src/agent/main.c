@@ -163,22 +163,21 @@ static int start_sources(struct agent *a)
 		.force_walker = a->opt.force_walker,
 	};
 	char why[PATH_MAX + 128];
+	enum fswatch_start_result rc;
 
 	if (procsrc_start(&a->procs, a->r, &a->pump, &pc, on_procs_armed, a) < 0) {
 		agent_log(LOG_ERR, "no process source could be armed: %s",
 			  strerror(errno));
 		return EX_UNAVAILABLE;
 	}
-	switch (fswatch_start(&a->watch, &a->opt.watch, a->r, &a->pump, why,
-			      sizeof(why))) {
-	case FSWATCH_STARTED:
-		break;
-	case FSWATCH_UNAVAILABLE:
+	rc = fswatch_start(&a->watch, &a->opt.watch, a->r, &a->pump, why,
+			   sizeof(why));
+	if (rc != FSWATCH_STARTED) {
 		agent_log(LOG_ERR, "%s", why);
-		return EX_UNAVAILABLE;
-	default:
-		agent_log(LOG_ERR, "%s", why);
-		return EX_OSERR;
+		fswatch_stop(&a->watch);
+		procsrc_stop(&a->procs);
+		procsrc_destroy(&a->procs);
+		return rc == FSWATCH_UNAVAILABLE ? EX_UNAVAILABLE : EX_OSERR;
 	}
 	/* Further sources (audit) start here. */
 	return 0;
@@ -263,8 +262,13 @@ int main(int argc, char **argv)
 	a.sink_started = true;
 
 	rc = start_sources(&a);
-	if (rc != 0)
+	if (rc != 0) {
+		/* Freed so that a sanitizer build exits with the status too. */
+		sink_destroy(a.sink);
+		close(a.sig_fd);
+		reactor_destroy(a.r);
 		return rc;
+	}
 	a.sources_started = true;
 	a.stats_fd = agent_timer_create();
 	if (a.stats_fd < 0 ||
