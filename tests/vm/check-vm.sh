@@ -267,7 +267,7 @@ boot_vm() {
 
 keep_artifacts() {
 	[ -n "${VM_KEEP:-}" ] || return 0
-	mkdir -p "$VM_KEEP" && cp "$T"/console.log "$T"/initrd.cpio "$T"/stream.* "$VM_KEEP"/ 2>/dev/null
+	mkdir -p "$VM_KEEP" && cp "$T"/console.log "$T"/initrd.cpio "$T"/stream.* "$T"/recv.err "$VM_KEEP"/ 2>/dev/null
 	true
 }
 
