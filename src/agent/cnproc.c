@@ -57,7 +57,12 @@ static void handle_event(struct cnproc *c, const struct cn_msg *cn,
 
 	if (ev->what == PROC_EVENT_NONE) {
 		/* An ack: ours only if it answers our ack id; others come
-		 * from other subscribers (un)subscribing. */
+		 * from other subscribers (un)subscribing.  Newer kernels send
+		 * acks like events, numbered in the CPU's sequence (older
+		 * ones put cpu = -1 and an echo in seq): every ack with a
+		 * real cpu takes its place in that sequence, or each other
+		 * subscriber would look like a lost message. */
+		track_seq(c, ev->cpu, cn->seq);
 		if (evlen < head + sizeof(ev->event_data.ack))
 			return;
 		/* Kernels differ in what they put in seq (our ack, our

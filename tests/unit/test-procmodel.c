@@ -541,6 +541,31 @@ static void only_our_subscription_ack_is_taken(void **state)
 	assert_int_equal(W.n, 0);
 }
 
+static void acks_in_the_cpu_sequence_are_not_losses(void **state)
+{
+	struct exec_proc_event e = { 210, 210 };
+	struct dgram d;
+	uint32_t err = 0;
+
+	(void)state;
+	set_live(210, "x");
+	build(&d, 0, 10, 0, PROC_EVENT_EXEC, 1 * MS, &e, sizeof(e));
+	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	/* Another subscriber's ack, numbered like an event (Linux 6.x). */
+	build(&d, 0, 11, 999, PROC_EVENT_NONE, 2 * MS, &err, sizeof(err));
+	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	/* An old-style ack: cpu -1, seq an echo. */
+	build(&d, UINT32_MAX, 5, 6, PROC_EVENT_NONE, 0, &err, sizeof(err));
+	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	build(&d, 0, 12, 0, PROC_EVENT_EXEC, 3 * MS, &e, sizeof(e));
+	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	assert_int_equal(stats_get(STAT_DROP_NETLINK), 0);
+	/* A real gap after the ack still counts. */
+	build(&d, 0, 14, 0, PROC_EVENT_EXEC, 4 * MS, &e, sizeof(e));
+	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	assert_int_equal(stats_get(STAT_DROP_NETLINK), 1);
+}
+
 static void refused_subscription_is_reported(void **state)
 {
 	struct dgram d;
@@ -630,6 +655,7 @@ int main(void)
 		T(flush_spawns_pending_forks),
 		T(sequence_gaps_count_lost_messages_per_cpu),
 		T(only_our_subscription_ack_is_taken),
+		T(acks_in_the_cpu_sequence_are_not_losses),
 		T(refused_subscription_is_reported),
 		T(messages_not_from_the_kernel_are_ignored),
 		T(truncated_and_foreign_connector_messages_are_skipped),
