@@ -1,7 +1,7 @@
 #!/bin/bash
 # check-vm.sh - the end-to-end check in a booted guest kernel (make check-vm).
 #
-#   check-vm.sh            boot a guest whose init (tests/vm/init.c) starts the
+#   check-vm.sh [--virtio] boot a guest whose init (tests/vm/init.c) starts the
 #                          agent, waits for its readiness, runs the workload
 #                          (tests/vm/workload.c) behind cellos-workload-exec,
 #                          stops the agent and powers off; the frames reach
@@ -10,6 +10,10 @@
 #                          and the decoded stream (check-vm-stream.py)
 #   check-vm.sh --channel  only the plumbing: the guest writes a known pattern
 #                          to the virtio port, compared byte for byte on the host
+#   check-vm.sh --serial   (with or without --channel) the same over the
+#                          guest's second serial port (ttyS1, an emulated
+#                          16550 UART) instead: the agent's chardev: sink on
+#                          a tty, which it must set to raw mode
 #
 # The guest is Debian's packaged kernel (linux-image-amd64) under
 # qemu-system-x86_64 with software emulation (-accel tcg: KVM is not
@@ -26,11 +30,15 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
 MODE=agent
-case "${1:-}" in
-"") ;;
---channel) MODE=channel ;;
-*) echo "usage: $0 [--channel]" >&2; exit 64 ;;
-esac
+CHANNEL=virtio
+for arg in "$@"; do
+	case "$arg" in
+	--channel) MODE=channel ;;
+	--virtio) CHANNEL=virtio ;;
+	--serial) CHANNEL=serial ;;
+	*) echo "usage: $0 [--channel] [--virtio|--serial]" >&2; exit 64 ;;
+	esac
+done
 
 QEMU=${QEMU:-qemu-system-x86_64}
 VM_TIMEOUT=${VM_TIMEOUT:-180}
@@ -239,8 +247,16 @@ qemu_firmware() {
 }
 
 boot_vm() {
-	local sock=$1 append="console=ttyS0 panic=-1 quiet" rc
-	[ "$MODE" = channel ] && append="$append -- channel"
+	local sock=$1 append="console=ttyS0 panic=-1 quiet --" rc
+	local -a chan
+	[ "$MODE" = channel ] && append="$append channel"
+	if [ "$CHANNEL" = serial ]; then
+		append="$append serial"
+		chan=(-serial chardev:telemetry)
+	else
+		chan=(-device virtio-serial-pci
+			-device virtserialport,chardev=telemetry,name=$PORT_NAME)
+	fi
 	local image
 	image=$(boot_image)
 	note "booting $image under $QEMU (tcg)"
@@ -252,9 +268,7 @@ boot_vm() {
 		-no-reboot -m 256 -smp 1 $(qemu_firmware) \
 		-serial stdio -monitor none \
 		-kernel "$image" -initrd "$T/initrd.cpio" -append "$append" \
-		-chardev socket,path="$sock",id=telemetry \
-		-device virtio-serial-pci \
-		-device virtserialport,chardev=telemetry,name=$PORT_NAME \
+		-chardev socket,path="$sock",id=telemetry "${chan[@]}" \
 		</dev/null >"$T/console.log" 2>&1
 	rc=$?
 	VM_MS=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -341,4 +355,4 @@ else
 	agent_check
 fi
 keep_artifacts
-note "check-vm ($MODE): PASS in ${VM_MS} ms of VM time"
+note "check-vm ($MODE over $CHANNEL): PASS in ${VM_MS} ms of VM time"

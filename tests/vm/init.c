@@ -11,9 +11,11 @@
  * "vm-init: "; tests/vm/check-vm.sh reads them back from the console log
  * (the order of those lines is what proves "agent ready before workload").
  *
- * With "channel" as its argument (kernel command line "-- channel") it
- * instead writes a known test pattern to the virtio port and powers off:
- * a check of the boot and byte-channel plumbing without the agent.
+ * Its arguments (the kernel command line after "--"):
+ *   channel   instead of the agent run, write a known test pattern to the
+ *             port and power off: the boot and byte-channel plumbing alone
+ *   serial    the channel is the second serial port (/dev/ttyS1, which the
+ *             agent sets to raw mode) instead of the virtio-serial port
  *
  * Linked statically: it runs before anything else exists in the guest.
  */
@@ -38,6 +40,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +53,7 @@
 #define WORKLOAD_PATH "/bin/vm-workload"
 #define VPORT_CLASS_DIR "/sys/class/virtio-ports"
 #define PORT_NAME "cellos.telemetry"	/* qemu's virtserialport name= */
+#define SERIAL_PORT "/dev/ttyS1"	/* the second 8250 UART (built in) */
 
 #define DEV_PATH_MAX 128
 #define READY_FD 3			/* the agent's --ready-fd */
@@ -270,9 +274,26 @@ static int channel_check(const char *dev)
 {
 	int fd = open(dev, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
+	struct termios t;
+
 	if (fd < 0) {
 		say("open %s: %s", dev, strerror(errno));
 		return -1;
+	}
+	/* A serial line would turn each '\n' into "\r\n". */
+	if (isatty(fd)) {
+		if (tcgetattr(fd, &t) != 0) {
+			say("tcgetattr %s: %s", dev, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		cfmakeraw(&t);
+		t.c_cflag |= CLOCAL;
+		if (tcsetattr(fd, TCSANOW, &t) != 0) {
+			say("tcsetattr %s: %s", dev, strerror(errno));
+			close(fd);
+			return -1;
+		}
 	}
 	for (int i = 0; i < CHANNEL_PATTERN_LINES; i++) {
 		char line[64];
@@ -500,18 +521,31 @@ static int run(const char *dev)
 int main(int argc, char **argv)
 {
 	char dev[DEV_PATH_MAX];
-	bool channel = argc > 1 && strcmp(argv[1], "channel") == 0;
+	bool channel = false, serial = false;
 
 	if (getpid() != 1) {
 		fprintf(stderr, PROG ": must run as pid 1 of a test VM\n");
 		return 64;
 	}
-	say("started (%s)", channel ? "channel check" : "agent check");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "channel") == 0)
+			channel = true;
+		else if (strcmp(argv[i], "serial") == 0)
+			serial = true;
+		else
+			say("unknown argument '%s' ignored; allowed: channel, serial", argv[i]);
+	}
+	say("started (%s over %s)", channel ? "channel check" : "agent check",
+	    serial ? "the serial port" : "virtio-serial");
 	if (mount_filesystems() != 0 || load_modules() != 0)
 		power_off(1);
-	if (find_port(dev, sizeof(dev)) != 0)
-		power_off(1);
-	say("port %s is %s", PORT_NAME, dev);
+	if (serial) {
+		snprintf(dev, sizeof(dev), "%s", SERIAL_PORT);
+	} else {
+		if (find_port(dev, sizeof(dev)) != 0)
+			power_off(1);
+		say("port %s is %s", PORT_NAME, dev);
+	}
 	if (channel)
 		power_off(channel_check(dev) != 0);
 	power_off(run(dev) != 0);
