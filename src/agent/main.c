@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "fswatch.h"
+#include "harden.h"
 #include "options.h"
 #include "procsrc.h"
 #include "pump.h"
@@ -154,6 +156,27 @@ static int setup_signals(struct agent *a)
 }
 
 /* Returns 0, or the exit status after logging why. */
+/* The agent moves to / once set up, so a relative unix: sink path is
+ * made absolute first: reconnects must reach the same socket. */
+static int absolute_sink_path(struct sink_addr *sa)
+{
+	char cwd[PATH_MAX];
+	char abs[sizeof(sa->path)];
+	int n;
+
+	if (sa->kind != SINK_UNIX || sa->path[0] == '/')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -1;
+	n = snprintf(abs, sizeof(abs), "%s/%s", cwd, sa->path);
+	if (n < 0 || (size_t)n >= sizeof(abs)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa->path, abs, sizeof(abs));
+	return 0;
+}
+
 static int start_sources(struct agent *a)
 {
 	struct procsrc_config pc = {
@@ -237,6 +260,16 @@ int main(int argc, char **argv)
 		return rc;
 	log_set_level(a.opt.verbose > 0 ? LOG_DEBUG : LOG_INFO);
 
+	/* Before anything of ours is open: what is >= 3 now was inherited. */
+	if (harden_close_inherited(a.opt.ready_fd) < 0)
+		agent_log(LOG_WARN, "closing inherited descriptors: %s",
+			  strerror(errno));
+	if (absolute_sink_path(&a.opt.sink) < 0) {
+		agent_log(LOG_ERR, "--sink=%s: cannot make the path absolute: %s",
+			  a.opt.sink_uri, strerror(errno));
+		return EX_USAGE;
+	}
+
 	a.r = reactor_create();
 	if (!a.r) {
 		agent_log(LOG_ERR, "epoll: %s", strerror(errno));
@@ -277,6 +310,13 @@ int main(int argc, char **argv)
 		agent_log(LOG_ERR, "stats timer: %s", strerror(errno));
 		return EX_OSERR;
 	}
+	/* Everything is set up: give up what only setup needed, before
+	 * init hears "ready" and starts the workload. */
+	struct harden_config hc = {
+		.needs = { .watches = a.opt.watch.n_paths > 0 },
+		.seccomp = !a.opt.no_seccomp,
+	};
+	(void)harden_apply(&hc);
 	maybe_ready(&a);
 
 	if (run(&a) < 0) {

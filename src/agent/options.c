@@ -18,7 +18,7 @@ enum {
 	OPT_SINK = 256, OPT_FORMAT, OPT_QUEUE_BYTES, OPT_COALESCE_MS,
 	OPT_POLL_MS, OPT_READY_FD, OPT_DRAIN_MS, OPT_VERBOSE, OPT_HELP,
 	OPT_VERSION, OPT_RCVBUF, OPT_NO_CONNECTOR, OPT_WATCH,
-	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE,
+	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE, OPT_NO_SECCOMP,
 };
 
 static const struct option longopts[] = {
@@ -34,6 +34,7 @@ static const struct option longopts[] = {
 	{ "watch", required_argument, NULL, OPT_WATCH },
 	{ "watch-backend", required_argument, NULL, OPT_WATCH_BACKEND },
 	{ "watch-failure", required_argument, NULL, OPT_WATCH_FAILURE },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -67,6 +68,8 @@ void options_usage(FILE *f)
 "                      can be had, else inotify), fanotify or inotify\n"
 "  --watch-failure=F   a path that cannot be watched at start: fail (default,\n"
 "                      exit 69) or degrade (log, count, arm it when it can be)\n"
+"  --no-seccomp        run without the system-call filter (for debugging; the\n"
+"                      rest of the hardening stays)\n"
 "  --verbose           log more (repeat for debug)\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
@@ -197,6 +200,9 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 		case OPT_WATCH_FAILURE:
 			if (fswatch_parse_failure(optarg, &o->watch.failure, &allowed) < 0)
 				return bad(err, "watch-failure", optarg, allowed);
+			break;
+		case OPT_NO_SECCOMP:
+			o->no_seccomp = true;
 			break;
 		case OPT_VERBOSE:
 			o->verbose++;

@@ -49,6 +49,7 @@ struct agent_options {
 	int verbose;             /* times --verbose was given */
 	int rcvbuf;
 	bool force_walker;       /* --no-connector: the /proc walker only */
+	bool no_seccomp;         /* --no-seccomp: no system-call filter */
 	struct fswatch_config watch; /* --watch, --watch-backend, --watch-failure */
 };
 
