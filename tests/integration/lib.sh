@@ -201,3 +201,45 @@ stop_agent() {
 agent_counter() {
 	grep 'counters:' "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
+
+# ---- storms and the agent's own state (fault and hardening tests) ----
+
+# start_storm MS NAME [WORKERS]: a spawn storm of MS milliseconds whose
+# processes all exec a link named NAME (so their comm is NAME); $STORM_PID.
+start_storm() {
+	mkdir -p "$T/storm-bin"
+	ln -sf "$PROC_HELPER" "$T/storm-bin/$2"
+	bg "$PROC_HELPER" storm "$1" "${3:-2}" "$T/storm-bin/$2"
+	STORM_PID=$BG_PID
+}
+
+# agent_status_field PID NAME: a field of /proc/PID/status ("NoNewPrivs").
+agent_status_field() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
+}
+
+# counters_lines FILE: how many "counters:" lines FILE holds.
+counters_lines() { count_lines "$1" 'counters:'; }
+
+# usr1_counter ERRFILE NAME: SIGUSR1 the agent ($AGENT_PID), wait for the
+# counters line it answers with and print that line's NAME= value.
+usr1_counter() {
+	local err=$1 name=$2 before
+	before=$(counters_lines "$err")
+	kill -USR1 "$AGENT_PID" || fail "agent $AGENT_PID is gone"
+	wait_until 10 eval '[ "$(counters_lines "$err")" -gt "$before" ]' ||
+		fail "no counters line after SIGUSR1"
+	agent_counter "$err" "$name"
+}
+
+# frames_ok FILE: every line of the receiver's FILE is a JSON object with
+# no "error" (whole, valid frames only).
+frames_ok() {
+	"$PYTHON3" - "$1" <<'PY' || fail "$1: a frame the receiver got was not whole and valid"
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    o = json.loads(line)
+    if not isinstance(o, dict) or "error" in o or "probe_source" not in o:
+        raise SystemExit("line %d: %s" % (n, line.strip()))
+PY
+}

@@ -12,6 +12,11 @@
  *                                 at once; print "PID" per child
  *   proc-helper setcomm HEX MS    set our comm to the bytes HEX, live MS
  *                                 more; print our pid first
+ *   proc-helper storm MS WORKERS PATH
+ *                                 a spawn storm: WORKERS processes each
+ *                                 posix_spawn PATH and wait for it, again
+ *                                 and again for MS milliseconds; print
+ *                                 "spawns=N" at the end
  *   proc-helper (no arguments): exit 0 at once; this is what the
  *   spawned links run, under their own names.
  * Output is line-buffered on stdout, pids first, so the test has them
@@ -146,6 +151,56 @@ static int do_setcomm(const char *hex, long ms)
 	return 0;
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int do_storm(long ms, int workers, char *path)
+{
+	long until = now_ms() + ms;
+	int fds[2];
+	unsigned long total = 0;
+
+	if (workers < 1 || workers > 64 || pipe(fds) < 0)
+		return 2;
+	for (int i = 0; i < workers; i++) {
+		pid_t p = fork();
+		if (p < 0) {
+			perror("proc-helper: fork");
+			return 1;
+		}
+		if (p > 0)
+			continue;
+		close(fds[0]);
+		unsigned long n = 0;
+		char *args[] = { path, NULL };
+		while (now_ms() < until) {
+			pid_t c;
+			int st;
+			if (posix_spawn(&c, path, NULL, NULL, args, environ) != 0)
+				_exit(1);
+			while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+				;
+			n++;
+		}
+		_exit(write(fds[1], &n, sizeof(n)) == sizeof(n) ? 0 : 1);
+	}
+	close(fds[1]);
+	for (int i = 0; i < workers; i++) {
+		unsigned long n;
+		if (read(fds[0], &n, sizeof(n)) == sizeof(n))
+			total += n;
+	}
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	printf("spawns=%lu\n", total);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -159,6 +214,8 @@ int main(int argc, char **argv)
 		return do_fork(atoi(argv[2]), atol(argv[3]));
 	if (strcmp(argv[1], "setcomm") == 0 && argc == 4)
 		return do_setcomm(argv[2], atol(argv[3]));
+	if (strcmp(argv[1], "storm") == 0 && argc == 5)
+		return do_storm(atol(argv[2]), atoi(argv[3]), argv[4]);
 	fprintf(stderr, "proc-helper: bad usage\n");
 	return 2;
 }
