@@ -198,9 +198,11 @@ int cnproc_open(struct cnproc *c, struct procmodel *pm, int rcvbuf)
 	/* Any values unlikely to collide with another subscriber's. */
 	cnproc_init_parser(c, pm, (uint32_t)getpid() ^ (uint32_t)now.tv_nsec,
 			   (uint32_t)now.tv_sec ^ 0x5a5a0000u);
-	c->bufs = calloc(CNPROC_BATCH, sizeof(*c->bufs));
+	c->bufs = malloc(CNPROC_BATCH * sizeof(*c->bufs));
 	if (!c->bufs)
 		return -1;
+	/* Resident now, not as bursts grow (see ptable_init). */
+	agent_prefault(c->bufs, CNPROC_BATCH * sizeof(*c->bufs));
 	c->nl = mnl_socket_open2(NETLINK_CONNECTOR, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!c->nl)
 		goto fail;

@@ -17,12 +17,14 @@ int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
 	if (ptable_init(&pm->table, cfg->capacity) < 0)
 		return -1;
 	pm->ring_cap = pm->table.cap;
-	pm->ring = calloc(pm->ring_cap, sizeof(*pm->ring));
+	pm->ring = malloc(pm->ring_cap * sizeof(*pm->ring));
 	if (!pm->ring) {
 		ptable_fini(&pm->table);
 		errno = ENOMEM;
 		return -1;
 	}
+	memset(pm->ring, 0, pm->ring_cap * sizeof(*pm->ring));
+	agent_prefault(pm->ring, pm->ring_cap * sizeof(*pm->ring));
 	pm->ops = *ops;
 	pm->coalesce_ns = cfg->coalesce_ns;
 	return 0;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,18 +17,29 @@
 int procwalk_open(struct procwalk *w, const char *root)
 {
 	w->root = root;
-	w->dir = opendir(root);
-	if (!w->dir)
+	w->dents = malloc(PROCWALK_DENTS_BYTES);
+	if (!w->dents)
 		return -1;
-	w->fd = dirfd(w->dir);
+	agent_prefault(w->dents, PROCWALK_DENTS_BYTES);
+	do {
+		w->fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} while (w->fd < 0 && errno == EINTR);
+	if (w->fd < 0) {
+		int e = errno;
+		free(w->dents);
+		w->dents = NULL;
+		errno = e;
+		return -1;
+	}
 	return 0;
 }
 
 void procwalk_close(struct procwalk *w)
 {
-	if (w->dir)
-		closedir(w->dir);
-	w->dir = NULL;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->dents);
+	w->dents = NULL;
 	w->fd = -1;
 }
 
@@ -107,32 +119,40 @@ static bool parse_pid(const char *s, uint32_t *out)
 
 long procwalk_run(struct procwalk *w, struct procmodel *pm)
 {
-	struct dirent *de;
 	long seen = 0;
 
-	if (!w->dir) {
+	if (w->fd < 0 || !w->dents) {
 		errno = EBADF;
 		return -1;
 	}
-	rewinddir(w->dir);
+	if (lseek(w->fd, 0, SEEK_SET) < 0)
+		return -1;
 	procmodel_walk_begin(pm);
 	for (;;) {
-		uint32_t pid;
+		ssize_t n = getdents64(w->fd, w->dents, PROCWALK_DENTS_BYTES);
 
-		errno = 0;
-		de = readdir(w->dir);
-		if (!de)
-			break;
-		if (!parse_pid(de->d_name, &pid))
+		if (n < 0 && errno == EINTR)
 			continue;
-		procmodel_walk_seen(pm, pid, mono_now_ns());
-		seen++;
-	}
-	if (errno != 0) {
-		/* A partial listing must not turn into exits of processes
-		 * that were simply not read. */
-		agent_log(LOG_WARN, "/proc walk: readdir: %s", strerror(errno));
-		return -1;
+		if (n < 0) {
+			/* A partial listing must not turn into exits of
+			 * processes that were simply not read. */
+			agent_log(LOG_WARN, "/proc walk: getdents64: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		for (size_t off = 0; off < (size_t)n;) {
+			const struct dirent64 *de = (const void *)(w->dents + off);
+			uint32_t pid;
+
+			if (de->d_reclen == 0)
+				break;
+			off += de->d_reclen;
+			if (parse_pid(de->d_name, &pid)) {
+				procmodel_walk_seen(pm, pid, mono_now_ns());
+				seen++;
+			}
+		}
 	}
 	procmodel_walk_end(pm, mono_now_ns());
 	return seen;

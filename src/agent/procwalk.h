@@ -9,15 +9,18 @@
 #ifndef CELLOS_AGENT_PROCWALK_H
 #define CELLOS_AGENT_PROCWALK_H
 
-#include <dirent.h>
 #include <stdint.h>
 
 #include "procmodel.h"
 
+/* Directory entries read per getdents64 call. */
+#define PROCWALK_DENTS_BYTES 16384
+
 struct procwalk {
-	DIR *dir;
-	int fd;
+	int fd;                 /* /proc, O_DIRECTORY */
 	const char *root;
+	/* Our own buffer (not a DIR's): allocated and touched once. */
+	uint8_t *dents;
 };
 
 /* root: "/proc" (tests may point elsewhere).  0 or -1 with errno. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ptable.h"
+#include "source.h"
 
 int ptable_init(struct ptable *t, size_t cap)
 {
@@ -16,11 +17,15 @@ int ptable_init(struct ptable *t, size_t cap)
 	while (c < cap)
 		c <<= 1;
 	memset(t, 0, sizeof(*t));
-	t->slots = calloc(c, sizeof(*t->slots));
+	t->slots = malloc(c * sizeof(*t->slots));
 	if (!t->slots) {
 		errno = ENOMEM;
 		return -1;
 	}
+	/* Every page touched now: the resident size is then what it will
+	 * always be, instead of creeping up as pids land in new slots. */
+	memset(t->slots, 0, c * sizeof(*t->slots));
+	agent_prefault(t->slots, c * sizeof(*t->slots));
 	t->cap = c;
 	t->mask = c - 1;
 	t->max_count = c / PTABLE_MAX_LOAD_DEN * PTABLE_MAX_LOAD_NUM;

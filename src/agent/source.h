@@ -65,6 +65,12 @@ void agent_log(enum log_level level, const char *fmt, ...)
 /* CLOCK_MONOTONIC now, in ns. */
 uint64_t mono_now_ns(void);
 
+/* Touch every page of buf[0..len) so it is resident now: the agent's
+ * memory is allocated and touched at start and never grows after.  (A
+ * memset after malloc is turned into calloc by the compiler, which
+ * touches nothing.) */
+void agent_prefault(void *buf, size_t len);
+
 /* Timers are timerfds in the reactor.  agent_timer_create() returns a
  * non-blocking CLOCK_MONOTONIC timerfd or -1 with errno set;
  * agent_timer_arm_at() arms it to fire once at the absolute time abs_ns

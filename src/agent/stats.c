@@ -179,6 +179,17 @@ bool ratelimit_pass(struct ratelimit *rl, uint64_t now_ns,
 	return true;
 }
 
+/* Smaller than any page size. */
+#define PREFAULT_STEP 4096
+
+void agent_prefault(void *buf, size_t len)
+{
+	volatile uint8_t *b = buf;
+
+	for (size_t i = 0; i < len; i += PREFAULT_STEP)
+		b[i] = 0;
+}
+
 uint64_t mono_now_ns(void)
 {
 	struct timespec ts;

@@ -153,9 +153,11 @@ int taskstats_open(struct taskstats_src *t, struct procmodel *pm, int rcvbuf)
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
 	t->pm = pm;
-	t->bufs = calloc(TASKSTATS_BATCH, sizeof(*t->bufs));
+	t->bufs = malloc(TASKSTATS_BATCH * sizeof(*t->bufs));
 	if (!t->bufs)
 		return -1;
+	/* Resident now, not as bursts grow (see ptable_init). */
+	agent_prefault(t->bufs, TASKSTATS_BATCH * sizeof(*t->bufs));
 	t->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!t->nl)
 		goto fail;
