@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cellos_wire.h"
 
@@ -124,11 +125,36 @@ static inline uint8_t *cbor_encode_head(uint8_t *out, enum cbor_major major,
 		*out = ib | CBOR_AI_8BYTES;
 		n = 8;
 	}
-	/* The argument follows in network byte order. */
+	/* The argument follows in network byte order: one swapped store
+	 * where the host is little-endian (this sits on the per-event path). */
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	(void)i;
+	switch (n) {
+	case 1:
+		out[1] = (uint8_t)v;
+		break;
+	case 2: {
+		uint16_t b = __builtin_bswap16((uint16_t)v);
+		memcpy(out + 1, &b, sizeof(b));
+		break;
+	}
+	case 4: {
+		uint32_t b = __builtin_bswap32((uint32_t)v);
+		memcpy(out + 1, &b, sizeof(b));
+		break;
+	}
+	default: {
+		uint64_t b = __builtin_bswap64(v);
+		memcpy(out + 1, &b, sizeof(b));
+		break;
+	}
+	}
+#else
 	for (i = n; i > 0; i--) {
 		out[i] = (uint8_t)v;
 		v >>= 8;
 	}
+#endif
 	return out + 1 + n;
 }
 

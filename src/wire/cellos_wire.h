@@ -147,7 +147,9 @@ int wire_error_format(const struct wire_error_detail *d, char *buf, size_t cap);
  * Errors: WIRE_ERR_BUFFER_TOO_SMALL, WIRE_ERR_FRAME_TOO_LARGE (the body
  * would pass MAX_FRAME_BODY_BYTES), WIRE_ERR_UNKNOWN_PROBE_SOURCE,
  * WIRE_ERR_INVALID_UTF8 (comm not valid UTF-8 or longer than 16
- * characters).  buf is unspecified on error. */
+ * characters).  buf is unspecified on error; on success the bytes of
+ * buf[*out_len..cap) may have been written too (the encoder writes whole
+ * blocks when cap >= WIRE_MAX_EVENT_BODY_BYTES). */
 enum wire_error wire_encode_body(const struct wire_event *ev, uint8_t *buf,
 				 size_t cap, size_t *out_len);
 

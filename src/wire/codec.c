@@ -50,10 +50,31 @@ void cw_detail_set(struct wire_error_detail *d, enum wire_error code,
 
 /* ---- encode ---- */
 
+/* True when the first len bytes of c (len <= 16) are all ASCII: two
+ * word loads instead of a UTF-8 walk.  comm is WIRE_COMM_MAX_BYTES + 1
+ * bytes long, so reading 16 bytes of it stays inside the array. */
+static bool comm_short_ascii(const char *c, size_t len)
+{
+	uint64_t w[2];
+
+	if (len > WIRE_COMM_MAX_CHARS)
+		return false;
+	memcpy(w, c, sizeof(w));
+	if (len < 8) {
+		w[0] &= len ? ~(uint64_t)0 >> (64 - 8 * len) : 0;
+		w[1] = 0;
+	} else if (len < 16) {
+		w[1] &= len > 8 ? ~(uint64_t)0 >> (64 - 8 * (len - 8)) : 0;
+	}
+	return ((w[0] | w[1]) & UINT64_C(0x8080808080808080)) == 0;
+}
+
 static bool comm_is_valid(const struct wire_event *ev)
 {
 	const uint8_t *c = (const uint8_t *)ev->comm;
 
+	if (comm_short_ascii(ev->comm, ev->comm_len))
+		return true;
 	return ev->comm_len <= WIRE_COMM_MAX_BYTES &&
 	       wire_utf8_valid(c, ev->comm_len, NULL) &&
 	       wire_utf8_chars(c, ev->comm_len) <= WIRE_COMM_MAX_CHARS;
@@ -80,20 +101,86 @@ static uint8_t *put_key(uint8_t *out, enum wire_field f)
 	return put_bytes(out, keys[f].enc, keys[f].enc_len);
 }
 
+/* The fast path writes whole fixed-size blocks and then moves on by the
+ * real length, so the compiler turns every copy into a few moves.  Each
+ * block may spill past the bytes it means; the spill of one is
+ * overwritten by the next, and the room it needs in all is bounded: */
+#define PROBE_TEMPLATE_BYTES 72 /* prefix 33 + text 22 + pid key 10, rounded up */
+#define FAST_PATH_ROOM \
+	(PROBE_TEMPLATE_BYTES + 9 + 11 + 2 + WIRE_COMM_MAX_BYTES + 19 + 9)
+_Static_assert(FAST_PATH_ROOM <= WIRE_MAX_EVENT_BODY_BYTES,
+	       "the fast encoder needs no more than the largest body");
+
+/* Per probe: map head, the first pair, the second key, the probe text
+ * with its head and the guest_pid key: everything up to the pid. */
+static struct {
+	uint8_t bytes[PROBE_TEMPLATE_BYTES];
+	uint8_t len;
+} probe_templates[WIRE_PROBE_COUNT];
+static bool templates_ready;
+
+static void build_templates(void)
+{
+	for (unsigned i = 0; i < WIRE_PROBE_COUNT; i++) {
+		size_t plen;
+		const char *probe = cw_probe_str((enum wire_probe)i, &plen);
+		uint8_t *o = probe_templates[i].bytes;
+
+		o = put_bytes(o, body_prefix, sizeof(body_prefix));
+		o = cbor_encode_head(o, CBOR_MAJOR_TEXT, plen);
+		o = put_bytes(o, probe, plen);
+		o = put_key(o, WIRE_FIELD_GUEST_PID);
+		probe_templates[i].len = (uint8_t)(o - probe_templates[i].bytes);
+	}
+	/* Built once; the table is the same whichever thread gets here
+	 * first, so a race only writes identical bytes twice. */
+	__atomic_store_n(&templates_ready, true, __ATOMIC_RELEASE);
+}
+
+/* The common case: a valid event and a buffer with room for any body. */
+static size_t encode_fast(const struct wire_event *ev, uint8_t *buf)
+{
+	uint8_t *o = buf;
+
+	memcpy(o, probe_templates[ev->probe].bytes, PROBE_TEMPLATE_BYTES);
+	o += probe_templates[ev->probe].len;
+	o = cbor_encode_head(o, CBOR_MAJOR_UINT, ev->pid);
+	memcpy(o, keys[WIRE_FIELD_GUEST_COMM].enc, 11);
+	o += 11;
+	o = cbor_encode_head(o, CBOR_MAJOR_TEXT, ev->comm_len);
+	memcpy(o, ev->comm, WIRE_COMM_MAX_BYTES);
+	o += ev->comm_len;
+	memcpy(o, keys[WIRE_FIELD_GUEST_MONOTONIC_NS].enc, 19);
+	o += 19;
+	o = cbor_encode_head(o, CBOR_MAJOR_UINT, ev->monotonic_ns);
+	return (size_t)(o - buf);
+}
+
 enum wire_error wire_encode_body(const struct wire_event *ev, uint8_t *buf,
 				 size_t cap, size_t *out_len)
 {
 	size_t probe_len, need;
-	const char *probe = cw_probe_str(ev->probe, &probe_len);
+	const char *probe;
 	uint8_t *o;
 
-	if (probe == NULL)
+	/* Compare as unsigned: an enum may hold a negative value. */
+	if ((unsigned)ev->probe >= WIRE_PROBE_COUNT)
 		return WIRE_ERR_UNKNOWN_PROBE_SOURCE;
 	if (!comm_is_valid(ev))
 		return WIRE_ERR_INVALID_UTF8;
 
+	if (buf != NULL && cap >= WIRE_MAX_EVENT_BODY_BYTES) {
+		if (!__atomic_load_n(&templates_ready, __ATOMIC_ACQUIRE))
+			build_templates();
+		need = encode_fast(ev, buf);
+		if (out_len != NULL)
+			*out_len = need;
+		return WIRE_OK;
+	}
+
 	/* Size it first: a short buffer fails before anything is written,
 	 * and the writes below need no checks. */
+	probe = cw_probe_str(ev->probe, &probe_len);
 	need = sizeof(body_prefix) + cbor_text_size(probe_len) +
 	       keys[WIRE_FIELD_GUEST_PID].enc_len + cbor_head_size(ev->pid) +
 	       keys[WIRE_FIELD_GUEST_COMM].enc_len +

@@ -1161,6 +1161,34 @@ static void random_events_round_trip_unchanged(void **state)
 	}
 }
 
+/* The encoder writes whole blocks when the buffer has room for any body
+ * and sizes every item when it has not: both give the same bytes, and the
+ * exact-size path never writes past what it was given. */
+static void encoder_block_and_sized_paths_agree(void **state)
+{
+	struct prng p = { 0xb10c };
+	uint8_t roomy[WIRE_MAX_FRAME_BYTES];
+	unsigned long i;
+
+	(void)state;
+	for (i = 0; i < scaled(20000); i++) {
+		struct wire_event ev;
+		size_t len, len2;
+		uint8_t *exact;
+
+		random_event(&p, &ev);
+		assert_int_equal(wire_encode_body(&ev, roomy, sizeof(roomy), &len),
+				 WIRE_OK);
+		/* An exact-size heap block: valgrind and ASan see any overrun. */
+		exact = malloc(len);
+		assert_non_null(exact);
+		assert_int_equal(wire_encode_body(&ev, exact, len, &len2), WIRE_OK);
+		assert_int_equal(len2, len);
+		assert_memory_equal(exact, roomy, len);
+		free(exact);
+	}
+}
+
 /* ---- the decoder's fast path against its strict walk ---- */
 
 static void fast_path_takes_every_encoded_event(void **state)
@@ -1291,6 +1319,7 @@ int main(void)
 		cmocka_unit_test(encode_always_sends_version_0x0100),
 		cmocka_unit_test(longest_event_fits_max_event_body),
 		cmocka_unit_test(random_events_round_trip_unchanged),
+		cmocka_unit_test(encoder_block_and_sized_paths_agree),
 		cmocka_unit_test(fast_path_takes_every_encoded_event),
 		cmocka_unit_test(fast_path_accepts_only_what_strict_decoder_accepts),
 	};
