@@ -5,6 +5,8 @@
  *   audit-rules count    number of audit rules whose strings contain
  *                        "cellos-telemetry" (the agent's key)
  *   audit-rules status   "enabled=E pid=P backlog_limit=B backlog_wait_time=W"
+ *   audit-rules set E B W  set enabled, backlog_limit and backlog_wait_time
+ *                        (how a test puts back the state it found)
  *
  * Exit 77 when the kernel has no audit netlink (so a test can skip).
  */
@@ -12,6 +14,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,9 +53,10 @@ int main(int argc, char **argv)
 {
 	int list = argc == 2 && strcmp(argv[1], "count") == 0;
 	int status = argc == 2 && strcmp(argv[1], "status") == 0;
+	int set = argc == 5 && strcmp(argv[1], "set") == 0;
 
-	if (!list && !status) {
-		fprintf(stderr, "usage: audit-rules count|status\n");
+	if (!list && !status && !set) {
+		fprintf(stderr, "usage: audit-rules count|status|set ENABLED BACKLOG_LIMIT WAIT_TIME\n");
 		return 64;
 	}
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_AUDIT);
@@ -68,8 +72,17 @@ int main(int argc, char **argv)
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = list ? AUDIT_LIST_RULES : AUDIT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_type = list ? AUDIT_LIST_RULES : set ? AUDIT_SET : AUDIT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (set ? NLM_F_ACK : 0);
+	if (set) {
+		struct audit_status *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		memset(req, 0, sizeof(*req));
+		req->mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_BACKLOG_LIMIT |
+			    AUDIT_STATUS_BACKLOG_WAIT_TIME;
+		req->enabled = (unsigned)strtoul(argv[2], NULL, 10);
+		req->backlog_limit = (unsigned)strtoul(argv[3], NULL, 10);
+		req->backlog_wait_time = (unsigned)strtoul(argv[4], NULL, 10);
+	}
 	nlh->nlmsg_seq = (unsigned)time(NULL);
 	unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
@@ -86,7 +99,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		int rc = mnl_cb_run(buf, (size_t)r, seq, portid,
-				    list ? count_cb : status_cb, list ? (void *)&n : (void *)&st);
+				    set ? NULL : list ? count_cb : status_cb,
+				    list ? (void *)&n : (void *)&st);
 		if (rc == MNL_CB_ERROR) {
 			perror("audit-rules");
 			return 1;
@@ -96,7 +110,7 @@ int main(int argc, char **argv)
 	}
 	if (list)
 		printf("%u\n", n);
-	else
+	else if (!set)
 		printf("enabled=%u pid=%u backlog_limit=%u backlog_wait_time=%u\n",
 		       st.enabled, st.pid, st.backlog_limit, st.backlog_wait_time);
 	mnl_socket_close(nl);

@@ -76,7 +76,8 @@ start_recv() {
 }
 
 # start_agent SOCKET [ARGS...]: the agent with a unix: sink and --ready-fd;
-# returns once it reported ready.  $AGENT_PID.
+# returns once it reported ready.  $AGENT_PID.  The agent's stderr goes to
+# $AGENT_STDERR when that is set.
 start_agent() {
 	local sock=$1
 	shift
@@ -85,7 +86,8 @@ start_agent() {
 	local fifo="$T/ready.$$.$READY_SEQ"
 	mkfifo "$fifo"
 	bg sh -c 'exec 3>"$1"; shift; exec "$@"' sh "$fifo" \
-		"$AGENT" --sink="unix:$sock" --ready-fd=3 "$@"
+		"$AGENT" --sink="unix:$sock" --ready-fd=3 "$@" \
+		2>"${AGENT_STDERR:-/dev/stderr}"
 	AGENT_PID=$BG_PID
 	# Blocks until the agent writes its newline or exits (EOF).
 	local line
@@ -242,4 +244,109 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     if not isinstance(o, dict) or "error" in o or "probe_source" not in o:
         raise SystemExit("line %d: %s" % (n, line.strip()))
 PY
+}
+
+# count_frames FILE PROBE [PID [COMM]]: number of decoded frames in FILE
+# (receiver JSON lines) with that probe_source and, when given, guest_pid
+# and guest_comm.  Parsed independently with python3.
+count_frames() {
+	"$PYTHON3" - "$@" <<'PY'
+import json, sys
+path, probe = sys.argv[1], sys.argv[2]
+pid = int(sys.argv[3]) if len(sys.argv) > 3 else None
+comm = sys.argv[4] if len(sys.argv) > 4 else None
+n = 0
+try:
+    lines = open(path, encoding="utf-8").read().splitlines()
+except FileNotFoundError:
+    lines = []
+for line in lines:
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue        # a line still being written
+    if o.get("probe_source") != probe:
+        continue
+    if pid is not None and o.get("guest_pid") != pid:
+        continue
+    if comm is not None and o.get("guest_comm") != comm:
+        continue
+    n += 1
+print(n)
+PY
+}
+
+# frames_at_least N FILE PROBE [PID [COMM]]: for wait_until.
+frames_at_least() {
+	local want=$1
+	shift
+	[ "$(count_frames "$@")" -ge "$want" ]
+}
+
+# ---- tests that change machine-wide state (kernel audit rules) ----------
+
+AUDIT_HELPER="$top_builddir/tests/integration/audit-helper"
+AUDIT_RULES="$top_builddir/tests/integration/audit-rules"
+STATE_LOCK=/run/lock/cellos-telemetry-tests.lock
+
+# lock_machine_state: serialize with every other test that changes
+# machine-wide state (held until the test exits).
+lock_machine_state() {
+	require_cmd flock
+	exec 9>>"$STATE_LOCK" || fail "cannot open $STATE_LOCK"
+	flock -w 300 9 || fail "could not take $STATE_LOCK within 300 s"
+}
+
+# require_audit: root, the audit test tools, and a kernel with audit
+# netlink (else skip); takes the lock and arranges for the audit status
+# found now to be put back at exit.
+require_audit() {
+	require_root
+	require_prog "$AUDIT_HELPER"
+	require_prog "$AUDIT_RULES"
+	[ -r /proc/self/loginuid ] || skip "kernel without CONFIG_AUDITSYSCALL"
+	lock_machine_state
+	local st rc=0
+	st=$("$AUDIT_RULES" status) || rc=$?
+	[ "$rc" = 77 ] && skip "kernel without audit netlink"
+	[ "$rc" = 0 ] || fail "audit-rules status failed"
+	AUDIT_STATUS_BEFORE=$st
+	trap 'audit_restore_status; cleanup' EXIT
+}
+
+# The value of NAME in an "a=1 b=2" line.
+status_field() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# Put back enabled/backlog settings found at start, unless an audit
+# daemon (someone else's) holds the kernel now.
+audit_restore_status() {
+	[ -n "${AUDIT_STATUS_BEFORE:-}" ] || return 0
+	local now
+	now=$("$AUDIT_RULES" status 2>/dev/null) || return 0
+	[ "$(status_field "$now" pid)" = 0 ] || return 0
+	[ "$now" = "$AUDIT_STATUS_BEFORE" ] && return 0
+	"$AUDIT_RULES" set "$(status_field "$AUDIT_STATUS_BEFORE" enabled)" \
+		"$(status_field "$AUDIT_STATUS_BEFORE" backlog_limit)" \
+		"$(status_field "$AUDIT_STATUS_BEFORE" backlog_wait_time)" >/dev/null
+}
+
+# start_audit_agent SOCKET LOG [ARGS...]: start_agent with stderr to LOG,
+# retried until the audit probes are armed: an agent of a concurrent test
+# may be the registered audit daemon for a moment (it refuses the audit
+# probes and keeps running; so would ours).  Fails after 60 s.
+start_audit_agent() {
+	local sock=$1 log=$2
+	shift 2
+	local deadline=$(( $(date +%s) + 60 ))
+	while :; do
+		AGENT_STDERR=$log start_agent "$sock" "$@"
+		grep -q "audit: armed" "$log" && return 0
+		grep -q "another audit daemon" "$log" ||
+			fail "agent did not arm the audit probes: $(cat "$log")"
+		stop_agent
+		[ "$(date +%s)" -lt "$deadline" ] || fail "another audit daemon stayed registered for 60 s"
+		sleep 0.2
+	done
 }
