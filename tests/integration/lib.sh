@@ -81,6 +81,7 @@ start_recv() {
 start_agent() {
 	local sock=$1
 	shift
+	share_machine_state
 	# (no $RANDOM: dash has none, and set -u makes that fatal)
 	READY_SEQ=$(( ${READY_SEQ:-0} + 1 ))
 	local fifo="$T/ready.$$.$READY_SEQ"
@@ -289,12 +290,24 @@ AUDIT_HELPER="$top_builddir/tests/integration/audit-helper"
 AUDIT_RULES="$top_builddir/tests/integration/audit-rules"
 STATE_LOCK=/run/lock/cellos-telemetry-tests.lock
 
-# lock_machine_state: serialize with every other test that changes
-# machine-wide state (held until the test exits).
+# An agent arms the audit probes by default, which changes machine-wide
+# kernel state (audit rules, the audit daemon role).  Tests that depend on
+# that state hold STATE_LOCK exclusively (lock_machine_state); every other
+# agent run holds it shared (start_agent), so they still run in parallel
+# with each other.  Held until the test exits.
 lock_machine_state() {
 	require_cmd flock
 	exec 9>>"$STATE_LOCK" || fail "cannot open $STATE_LOCK"
 	flock -w 300 9 || fail "could not take $STATE_LOCK within 300 s"
+	STATE_LOCKED=exclusive
+}
+
+share_machine_state() {
+	[ -z "${STATE_LOCKED:-}" ] || return 0
+	command -v flock >/dev/null 2>&1 || return 0
+	{ exec 9>>"$STATE_LOCK"; } 2>/dev/null || return 0
+	flock -s -w 300 9 || fail "could not share $STATE_LOCK within 300 s"
+	STATE_LOCKED=shared
 }
 
 # require_audit: root, the audit test tools, and a kernel with audit
