@@ -383,10 +383,11 @@ static void remove_stale_rules(void)
 		agent_log(LOG_INFO, "audit: removed %zu stale audit rule(s) left by an earlier run", removed);
 }
 
-static void delete_rules(unsigned probes)
+/* Delete the installed rules serving probes, or every installed rule. */
+static void delete_rules(unsigned probes, bool all)
 {
 	for (size_t i = 0; i < S.n_rules; i++) {
-		if (!S.installed[i] || !(S.rules[i].probe & probes))
+		if (!S.installed[i] || (!all && !(S.rules[i].probe & probes)))
 			continue;
 		int rc = request(S.ctl, AUDIT_DEL_RULE, NLM_F_ACK, S.rules[i].words,
 				 S.rules[i].len, NULL, NULL);
@@ -423,8 +424,8 @@ static void refuse(unsigned bits, const char *why)
 }
 
 /* Install the rules of the wanted probes; returns the probes whose
- * native-ABI rules all went in.  A compat-ABI rule the kernel refuses (no
- * 32-bit support) does not cost the probe. */
+ * required rules all went in.  An optional rule the kernel refuses (a
+ * compat-ABI rule without 32-bit support, an exclusion) costs no probe. */
 static unsigned install_rules(unsigned want)
 {
 	unsigned failed = 0;
@@ -438,8 +439,8 @@ static unsigned install_rules(unsigned want)
 				 S.rules[i].len, NULL, NULL);
 		if (rc == 0) {
 			S.installed[i] = true;
-		} else if (S.rules[i].compat) {
-			agent_log(LOG_DEBUG, "audit: 32-bit rule %zu not installed: %s",
+		} else if (S.rules[i].optional) {
+			agent_log(LOG_DEBUG, "audit: optional rule %zu not installed: %s",
 				  i, strerror(-rc));
 		} else {
 			failed |= S.rules[i].probe;
@@ -452,7 +453,7 @@ static unsigned install_rules(unsigned want)
 		snprintf(why, sizeof(why), "the kernel refused its audit rule: %s",
 			 strerror(-first_err));
 		refuse(failed, why);
-		delete_rules(failed);
+		delete_rules(failed, false);
 	}
 	return want & ~failed;
 }
@@ -527,7 +528,14 @@ static void on_events(void *ctx, uint32_t events)
 		if (r == 0)
 			return;
 		if (r < 0) {
-			agent_log(LOG_WARN, "audit: receive: %s", strerror(errno));
+			/* Not a transient condition: with a level-triggered
+			 * fd, carrying on would spin.  The rules stay until
+			 * audit_source_stop(). */
+			agent_log(LOG_ERR, "audit: receive: %s; the audit probes stop",
+				  strerror(errno));
+			stats_add(STAT_DROP_AUDIT, 1);
+			reactor_del(S.reactor, mnl_socket_get_fd(S.ev));
+			S.armed = 0;
 			return;
 		}
 		int err;
@@ -583,7 +591,7 @@ static void teardown(void)
 		S.in_reactor = false;
 	}
 	if (S.ctl != NULL) {
-		delete_rules(AUDIT_PROBE_ALL);
+		delete_rules(0, true);
 		/* Last look at the kernel's lost counter. */
 		struct audit_status st;
 		if (S.armed && status_get(&st) == 0)

@@ -100,6 +100,7 @@ static struct audit_rule_data *rule_begin(struct audit_rule *r, unsigned probe,
 	memset(r, 0, sizeof(*r));
 	r->probe = probe;
 	r->compat = a->compat;
+	r->optional = a->compat;
 	struct audit_rule_data *d = audit_rule_data(r);
 	d->flags = AUDIT_FILTER_EXIT;
 	d->action = AUDIT_ALWAYS;
@@ -108,12 +109,25 @@ static struct audit_rule_data *rule_begin(struct audit_rule *r, unsigned probe,
 }
 
 /* Close a rule: the agent's exclusion, then the key (always last). */
+static void rule_key(struct audit_rule *r);
+
 static void rule_end(struct audit_rule *r, uint32_t self_pid)
+{
+	field(audit_rule_data(r), AUDIT_PID, AUDIT_NOT_EQUAL, self_pid);
+	rule_key(r);
+}
+
+/* Record types that come with a SYSCALL record and that nothing here
+ * reads. */
+static const uint32_t unread_types[] = {
+	AUDIT_PROCTITLE, AUDIT_SOCKADDR, AUDIT_CWD, AUDIT_PATH, AUDIT_EOE,
+};
+
+static void rule_key(struct audit_rule *r)
 {
 	struct audit_rule_data *d = audit_rule_data(r);
 	size_t klen = sizeof(AUDIT_RULES_KEY) - 1;
 
-	field(d, AUDIT_PID, AUDIT_NOT_EQUAL, self_pid);
 	field(d, AUDIT_FILTERKEY, AUDIT_EQUAL, (uint32_t)klen);
 	memcpy(d->buf, AUDIT_RULES_KEY, klen);
 	d->buflen = (uint32_t)klen;
@@ -125,6 +139,9 @@ size_t audit_rules_build(unsigned probes, uint32_t self_pid,
 {
 	size_t n = 0;
 	struct audit_rule_data *d;
+
+	if (probes == 0 || abis[0].arch == 0)
+		return 0;
 
 	for (size_t i = 0; i < N_ABIS; i++) {
 		const struct abi *a = &abis[i];
@@ -163,6 +180,19 @@ size_t audit_rules_build(unsigned probes, uint32_t self_pid,
 			}
 		}
 	}
+	for (size_t i = 0; i < sizeof(unread_types) / sizeof(unread_types[0]); i++) {
+		if (n == max)
+			return n;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].optional = true;
+		d = audit_rule_data(&out[n]);
+		d->flags = AUDIT_FILTER_EXCLUDE;
+		d->action = AUDIT_NEVER;
+		field(d, AUDIT_MSGTYPE, AUDIT_EQUAL, unread_types[i]);
+		/* No key here: the exclude filter stops at the first field
+		 * it does not know (a key), and then excludes nothing. */
+		out[n++].len = sizeof(*d);
+	}
 	return n;
 }
 
@@ -181,6 +211,20 @@ static bool is_string_field(uint32_t type)
 	}
 }
 
+/* Exactly one of our exclusions: the exclude list, "never", one field
+ * msgtype == an unread type. */
+static bool is_our_exclusion(const struct audit_rule_data *d)
+{
+	if (d->flags != AUDIT_FILTER_EXCLUDE || d->action != AUDIT_NEVER ||
+	    d->field_count != 1 || d->fields[0] != AUDIT_MSGTYPE ||
+	    d->fieldflags[0] != AUDIT_EQUAL || d->buflen != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(unread_types) / sizeof(unread_types[0]); i++)
+		if (d->values[0] == unread_types[i])
+			return true;
+	return false;
+}
+
 bool audit_rule_is_ours(const void *data, size_t len)
 {
 	struct audit_rule_data d;
@@ -192,6 +236,8 @@ bool audit_rule_is_ours(const void *data, size_t len)
 	memcpy(&d, data, fixed);        /* the payload may be unaligned */
 	if (d.field_count > AUDIT_MAX_FIELDS || d.buflen > len - fixed)
 		return false;
+	if (is_our_exclusion(&d))
+		return true;
 
 	const char *buf = (const char *)data + fixed;
 	size_t off = 0;

@@ -16,6 +16,13 @@
  *       returns -EACCES, except the access(2) family (access, faccessat,
  *       faccessat2), which only asks whether an operation would be allowed
  *       and is refused nothing; native arch and the compat arch.
+ * and, whatever the probes, exclusions (exclude list, action "never") of
+ * the record types that accompany a SYSCALL record and that the agent
+ * never reads (PROCTITLE, SOCKADDR, CWD, PATH, EOE): the kernel then
+ * builds and queues one record per event instead of four or five.  An
+ * exclusion cannot carry the key (the kernel's exclude filter gives up at
+ * a field it does not evaluate), so "ours" is also "exactly one of these
+ * exclusions".
  */
 #ifndef CELLOS_AGENT_AUDIT_RULES_H
 #define CELLOS_AGENT_AUDIT_RULES_H
@@ -39,15 +46,18 @@ enum audit_probe_bit {
 #define AUDIT_PROBE_ALL (AUDIT_PROBE_CONNECT | AUDIT_PROBE_DENIED)
 
 /* Most rules built for any set of probes. */
-#define AUDIT_RULES_MAX 8
+#define AUDIT_RULES_MAX 16
 
 /* Room for the fixed part plus the key (rounded up to 4 bytes). */
 #define AUDIT_RULE_WORDS \
 	((sizeof(struct audit_rule_data) + sizeof(AUDIT_RULES_KEY) + 3) / 4)
 
 struct audit_rule {
-	unsigned probe;        /* the one probe bit this rule serves */
+	unsigned probe;        /* the one probe bit this rule serves; 0 for
+				* an exclusion, which serves them all */
 	bool compat;           /* for the compat (32-bit) syscall ABI */
+	bool optional;         /* if the kernel refuses it, the probe still
+				* works (compat ABI rules, exclusions) */
 	size_t len;            /* bytes of words[] to send */
 	uint32_t words[AUDIT_RULE_WORDS];   /* struct audit_rule_data + key */
 };
@@ -67,7 +77,8 @@ size_t audit_rules_build(unsigned probes, uint32_t self_pid,
 			 struct audit_rule *out, size_t max);
 
 /* data/len is a rule as the kernel lists it (AUDIT_LIST_RULES payload):
- * true when it is well formed and carries AUDIT_RULES_KEY. */
+ * true when it is well formed and carries AUDIT_RULES_KEY, or is exactly
+ * one of the exclusions audit_rules_build() makes. */
 bool audit_rule_is_ours(const void *data, size_t len);
 
 /*

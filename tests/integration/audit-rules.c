@@ -3,7 +3,8 @@
  * agent's code, for the audit probe tests.
  *
  *   audit-rules count    number of audit rules whose strings contain
- *                        "cellos-telemetry" (the agent's key)
+ *                        "cellos-telemetry" (the agent's key), plus
+ *                        exclusions of the record types the agent drops
  *   audit-rules status   "enabled=E pid=P backlog_limit=B backlog_wait_time=W"
  *   audit-rules set E B W  set enabled, backlog_limit and backlog_wait_time
  *                        (how a test puts back the state it found)
@@ -26,13 +27,34 @@
 
 static char buf[1 << 16];
 
+/* The agent's exclusions carry no key: any rule on the exclude list
+ * that drops one of these record types counts as the agent's. */
+static int excluded_type(const void *p, size_t len)
+{
+	static const unsigned types[] = { AUDIT_PROCTITLE, AUDIT_SOCKADDR,
+					  AUDIT_CWD, AUDIT_PATH, AUDIT_EOE };
+	struct audit_rule_data d;
+
+	if (len < sizeof(d))
+		return 0;
+	memcpy(&d, p, sizeof(d));
+	if (d.flags != AUDIT_FILTER_EXCLUDE)
+		return 0;
+	for (unsigned i = 0; i < d.field_count && i < AUDIT_MAX_FIELDS; i++)
+		for (unsigned t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			if (d.fields[i] == AUDIT_MSGTYPE && d.values[i] == types[t])
+				return 1;
+	return 0;
+}
+
 static int count_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	unsigned *n = arg;
+	const void *p = mnl_nlmsg_get_payload(nlh);
+	size_t len = mnl_nlmsg_get_payload_len(nlh);
 
 	if (nlh->nlmsg_type == AUDIT_LIST_RULES &&
-	    memmem(mnl_nlmsg_get_payload(nlh), mnl_nlmsg_get_payload_len(nlh),
-		   KEY, strlen(KEY)) != NULL)
+	    (memmem(p, len, KEY, strlen(KEY)) != NULL || excluded_type(p, len)))
 		(*n)++;
 	return MNL_CB_OK;
 }

@@ -72,13 +72,14 @@ static void rule_data_layout_matches_the_kernel_abi(void **state)
 
 static void build_counts_rules_per_probe(void **state)
 {
+	/* Plus 5 exclusions whatever the probes. */
 #if defined(__x86_64__)
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 3);
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_DENIED, SELF, rules, AUDIT_RULES_MAX), 4);
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_ALL, SELF, rules, AUDIT_RULES_MAX), 7);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 3 + 5);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_DENIED, SELF, rules, AUDIT_RULES_MAX), 4 + 5);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_ALL, SELF, rules, AUDIT_RULES_MAX), 7 + 5);
 #elif defined(__aarch64__)
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 2);
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_ALL, SELF, rules, AUDIT_RULES_MAX), 6);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 2 + 5);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_ALL, SELF, rules, AUDIT_RULES_MAX), 6 + 5);
 #endif
 	assert_int_equal(audit_rules_build(0, SELF, rules, AUDIT_RULES_MAX), 0);
 }
@@ -98,7 +99,7 @@ static void build_never_writes_past_max(void **state)
 #if defined(__x86_64__)
 static void connect_rule_matches_connect_only(void **state)
 {
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 3);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 8);
 	struct audit_rule_data *d = audit_rule_data(&rules[0]);
 
 	check_frame(&rules[0], 0xc000003eu, 3);     /* AUDIT_ARCH_X86_64 */
@@ -106,17 +107,19 @@ static void connect_rule_matches_connect_only(void **state)
 	assert_true(bit(d, 42));                     /* connect */
 	assert_int_equal(rules[0].probe, AUDIT_PROBE_CONNECT);
 	assert_false(rules[0].compat);
+	assert_false(rules[0].optional);
 }
 
 static void compat_connect_rules_cover_connect_and_socketcall(void **state)
 {
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 3);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX), 8);
 
 	struct audit_rule_data *d = audit_rule_data(&rules[1]);
 	check_frame(&rules[1], 0x40000003u, 3);      /* AUDIT_ARCH_I386 */
 	assert_int_equal(bits_set(d), 1);
 	assert_true(bit(d, 362));                    /* i386 connect */
 	assert_true(rules[1].compat);
+	assert_true(rules[1].optional);
 
 	d = audit_rule_data(&rules[2]);
 	check_frame(&rules[2], 0x40000003u, 4);
@@ -129,7 +132,7 @@ static void compat_connect_rules_cover_connect_and_socketcall(void **state)
 
 static void denied_rules_match_eperm_and_eacces_except_access(void **state)
 {
-	assert_int_equal(audit_rules_build(AUDIT_PROBE_DENIED, SELF, rules, AUDIT_RULES_MAX), 4);
+	assert_int_equal(audit_rules_build(AUDIT_PROBE_DENIED, SELF, rules, AUDIT_RULES_MAX), 9);
 	static const uint32_t exits[] = { 0xffffffffu, 0xfffffff3u };   /* -1, -13 */
 
 	for (int i = 0; i < 2; i++) {
@@ -154,6 +157,38 @@ static void denied_rules_match_eperm_and_eacces_except_access(void **state)
 		assert_false(bit(d, 439));
 		assert_true(rules[i].compat);
 	}
+}
+#endif
+
+static void exclusions_drop_the_records_nobody_reads(void **state)
+{
+	/* PROCTITLE, SOCKADDR, CWD, PATH, EOE */
+	static const uint32_t types[] = { 1327, 1306, 1307, 1302, 1320 };
+	size_t n = audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX);
+
+	assert_true(n >= 5);
+	for (size_t i = 0; i < 5; i++) {
+		struct audit_rule *r = &rules[n - 5 + i];
+		struct audit_rule_data *d = audit_rule_data(r);
+		assert_int_equal(d->flags, 0x05);          /* AUDIT_FILTER_EXCLUDE */
+		assert_int_equal(d->action, 0);            /* AUDIT_NEVER */
+		/* One field: a key would disable the exclude filter. */
+		assert_int_equal(d->field_count, 1);
+		assert_int_equal(d->fields[0], 12);        /* AUDIT_MSGTYPE */
+		assert_int_equal(d->fieldflags[0], 0x40000000u);
+		assert_int_equal(d->values[0], types[i]);
+		assert_int_equal(d->buflen, 0);
+		assert_int_equal(r->len, sizeof(struct audit_rule_data));
+		assert_int_equal(bits_set(d), 0);
+		assert_int_equal(r->probe, 0);
+		assert_true(r->optional);
+	}
+}
+
+#if defined(__x86_64__)
+static void no_probes_build_no_rules_not_even_exclusions(void **state)
+{
+	assert_int_equal(audit_rules_build(0, SELF, rules, AUDIT_RULES_MAX), 0);
 }
 #endif
 
@@ -195,6 +230,27 @@ static void key_after_other_string_fields_is_found(void **state)
 	memcpy(d->buf, "/etc" KEY, 4 + KEYLEN);
 	d->buflen = 4 + KEYLEN;
 	assert_true(audit_rule_is_ours(words, sizeof(*d) + d->buflen));
+}
+
+static void only_our_exact_exclusions_are_ours(void **state)
+{
+	size_t n = audit_rules_build(AUDIT_PROBE_CONNECT, SELF, rules, AUDIT_RULES_MAX);
+	struct audit_rule *r = &rules[n - 1];
+	struct audit_rule_data *d = audit_rule_data(r);
+
+	assert_true(audit_rule_is_ours(r->words, r->len));
+	d->values[0] = 1300;            /* excluding SYSCALL: not one of ours */
+	assert_false(audit_rule_is_ours(r->words, r->len));
+	d->values[0] = 1320;
+	d->action = 2;                  /* "always" */
+	assert_false(audit_rule_is_ours(r->words, r->len));
+	d->action = 0;
+	d->fields[1] = 0;               /* a second field (pid) */
+	d->field_count = 2;
+	assert_false(audit_rule_is_ours(r->words, r->len));
+	d->field_count = 1;
+	d->flags = 0x04;                /* on the exit list */
+	assert_false(audit_rule_is_ours(r->words, r->len));
 }
 
 static void malformed_listed_rules_are_not_ours(void **state)
@@ -326,10 +382,13 @@ int main(void)
 		cmocka_unit_test(connect_rule_matches_connect_only),
 		cmocka_unit_test(compat_connect_rules_cover_connect_and_socketcall),
 		cmocka_unit_test(denied_rules_match_eperm_and_eacces_except_access),
+		cmocka_unit_test(no_probes_build_no_rules_not_even_exclusions),
 #endif
+		cmocka_unit_test(exclusions_drop_the_records_nobody_reads),
 		cmocka_unit_test(built_rules_are_recognised_as_ours),
 		cmocka_unit_test(rule_with_another_key_is_not_ours),
 		cmocka_unit_test(key_after_other_string_fields_is_found),
+		cmocka_unit_test(only_our_exact_exclusions_are_ours),
 		cmocka_unit_test(malformed_listed_rules_are_not_ours),
 #if defined(__x86_64__)
 		cmocka_unit_test(classify_connect_is_connect_attempt_whatever_its_result),
