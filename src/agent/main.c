@@ -2,8 +2,10 @@
  * main.c - cellos-telemetry: start the sink and the sources, run the
  * reactor, drain on SIGTERM/SIGINT.
  *
- * Sources are registered in start_sources(); a new one (file watches,
- * audit) adds its start/stop there and calls pump_emit() for its events.
+ * Sources are registered in start_sources(); a new one adds its
+ * start/stop there and calls pump_emit() for its events.  --probes
+ * chooses the probes: a source none of whose probes is chosen is not
+ * started, and the pump lets only chosen probes through.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "fswatch.h"
 #include "harden.h"
 #include "options.h"
@@ -42,7 +45,9 @@ struct agent {
 	struct fswatch watch;
 	int sig_fd;
 	int stats_fd;
-	bool armed;
+	bool armed;              /* the process source is armed (or not wanted) */
+	bool procs_started;      /* procsrc_start() succeeded */
+	unsigned int audit_armed; /* probes the audit source armed */
 	bool sources_started;    /* every source's start returned (watches armed) */
 	bool sink_started;
 	bool ready_sent;
@@ -68,9 +73,10 @@ static void maybe_ready(struct agent *a)
 	    !a->sink_started)
 		return;
 	a->ready_sent = true;
-	agent_log(LOG_INFO, "armed: process source %s, %u watches, sink %s",
-		  procsrc_mode_name(&a->procs), a->opt.watch.n_paths,
-		  a->opt.sink_uri);
+	agent_log(LOG_INFO, "armed: process source %s, %u watches, %s, sink %s",
+		  a->procs_started ? procsrc_mode_name(&a->procs) : "off",
+		  a->watch.live ? a->opt.watch.n_paths : 0,
+		  a->audit_armed ? "audit on" : "audit off", a->opt.sink_uri);
 	if (a->opt.ready_fd < 0)
 		return;
 	do {
@@ -155,7 +161,6 @@ static int setup_signals(struct agent *a)
 	return reactor_add(a->r, a->sig_fd, EPOLLIN, on_signal, a);
 }
 
-/* Returns 0, or the exit status after logging why. */
 /* The agent moves to / once set up, so a relative unix: sink path is
  * made absolute first: reconnects must reach the same socket. */
 static int absolute_sink_path(struct sink_addr *sa)
@@ -177,6 +182,19 @@ static int absolute_sink_path(struct sink_addr *sa)
 	return 0;
 }
 
+/* Undo a start that will not run: whatever was set up is freed (so the
+ * exit is clean under LeakSanitizer too). */
+static void release_sources(struct agent *a)
+{
+	audit_source_stop();
+	fswatch_stop(&a->watch);
+	if (a->procs_started)
+		procsrc_stop(&a->procs);
+	procsrc_destroy(&a->procs);
+	a->procs_started = false;
+}
+
+/* Returns 0, or the exit status after logging why. */
 static int start_sources(struct agent *a)
 {
 	struct procsrc_config pc = {
@@ -185,31 +203,69 @@ static int start_sources(struct agent *a)
 		.rcvbuf = a->opt.rcvbuf,
 		.force_walker = a->opt.force_walker,
 	};
+	const unsigned int proc_probes = (1u << WIRE_PROBE_PROCESS_SPAWNED) |
+					 (1u << WIRE_PROBE_PROCESS_EXITED);
+	const unsigned int want = a->opt.probes;
 	char why[PATH_MAX + 128];
 	enum fswatch_start_result rc;
+	int proc_err = 0;
 
-	if (procsrc_start(&a->procs, a->r, &a->pump, &pc, on_procs_armed, a) < 0) {
-		agent_log(LOG_ERR, "no process source could be armed: %s",
-			  strerror(errno));
+	pump_set_probes(&a->pump, want);
+	if (want & proc_probes) {
+		if (procsrc_start(&a->procs, a->r, &a->pump, &pc, on_procs_armed, a) == 0)
+			a->procs_started = true;
+		else
+			proc_err = errno;
+	}
+	if (!a->procs_started)
+		a->armed = true;        /* nothing to wait for */
+
+	if (!(want & (1u << WIRE_PROBE_FS_INOTIFY_FIRED))) {
+		if (a->opt.watch.n_paths > 0)
+			agent_log(LOG_WARN, "--watch ignored: fs.inotify_fired is not in --probes");
+	} else {
+		rc = fswatch_start(&a->watch, &a->opt.watch, a->r, &a->pump, why,
+				   sizeof(why));
+		if (rc != FSWATCH_STARTED) {
+			agent_log(LOG_ERR, "%s", why);
+			release_sources(a);
+			return rc == FSWATCH_UNAVAILABLE ? EX_UNAVAILABLE : EX_OSERR;
+		}
+	}
+
+	/* Each audit probe that cannot be armed is logged with the reason. */
+	if (want & AUDIT_SOURCE_PROBES)
+		a->audit_armed = audit_source_start(a->r, &a->pump,
+						    want & AUDIT_SOURCE_PROBES);
+
+	if (proc_err != 0) {
+		/* The process probes are the agent's core: without them it
+		 * runs only if something else was armed. */
+		if (a->audit_armed == 0 && !a->watch.live) {
+			agent_log(LOG_ERR, "no process source could be armed: %s",
+				  strerror(proc_err));
+			release_sources(a);
+			return EX_UNAVAILABLE;
+		}
+		agent_log(LOG_WARN, "probes process.spawned, process.exited not armed: %s",
+			  strerror(proc_err));
+	}
+	if (!a->procs_started && a->audit_armed == 0 && !a->watch.live) {
+		agent_log(LOG_ERR, "no probe could be armed (--probes)");
+		release_sources(a);
 		return EX_UNAVAILABLE;
 	}
-	rc = fswatch_start(&a->watch, &a->opt.watch, a->r, &a->pump, why,
-			   sizeof(why));
-	if (rc != FSWATCH_STARTED) {
-		agent_log(LOG_ERR, "%s", why);
-		fswatch_stop(&a->watch);
-		procsrc_stop(&a->procs);
-		procsrc_destroy(&a->procs);
-		return rc == FSWATCH_UNAVAILABLE ? EX_UNAVAILABLE : EX_OSERR;
-	}
-	/* Further sources (audit) start here. */
 	return 0;
 }
 
 static void stop_sources(struct agent *a)
 {
+	/* The audit source reads what is already queued, then takes its
+	 * rules out: first, so those events still go out with the drain. */
+	audit_source_stop();
 	fswatch_stop(&a->watch);
-	procsrc_stop(&a->procs);
+	if (a->procs_started)
+		procsrc_stop(&a->procs);
 }
 
 /* The main loop.  The sink is corked while one batch of events is

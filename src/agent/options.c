@@ -18,7 +18,7 @@ enum {
 	OPT_SINK = 256, OPT_FORMAT, OPT_QUEUE_BYTES, OPT_COALESCE_MS,
 	OPT_POLL_MS, OPT_READY_FD, OPT_DRAIN_MS, OPT_VERBOSE, OPT_HELP,
 	OPT_VERSION, OPT_RCVBUF, OPT_NO_CONNECTOR, OPT_WATCH,
-	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE, OPT_NO_SECCOMP,
+	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE, OPT_NO_SECCOMP, OPT_PROBES,
 };
 
 static const struct option longopts[] = {
@@ -35,6 +35,7 @@ static const struct option longopts[] = {
 	{ "watch-backend", required_argument, NULL, OPT_WATCH_BACKEND },
 	{ "watch-failure", required_argument, NULL, OPT_WATCH_FAILURE },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "probes", required_argument, NULL, OPT_PROBES },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -70,6 +71,10 @@ void options_usage(FILE *f)
 "                      exit 69) or degrade (log, count, arm it when it can be)\n"
 "  --no-seccomp        run without the system-call filter (for debugging; the\n"
 "                      rest of the hardening stays)\n"
+"  --probes=LIST       the probes to run, comma-separated (default: every one;\n"
+"                      one that cannot be armed is reported and the rest run):\n"
+"                      process.spawned, process.exited, capability.denied,\n"
+"                      fs.inotify_fired, net.connect_attempted\n"
 "  --verbose           log more (repeat for debug)\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
@@ -99,6 +104,27 @@ static bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* A comma-separated list of probe identifiers: at least one, no empty
+ * item; repeating one is harmless. */
+static bool parse_probes(const char *s, unsigned int *out)
+{
+	unsigned int mask = 0;
+	enum wire_probe p;
+
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		if (!wire_probe_lookup(s, len, &p))
+			return false;
+		mask |= 1u << p;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	*out = mask;
+	return true;
+}
+
 static int bad(FILE *err, const char *opt, const char *val, const char *allowed)
 {
 	fprintf(err, PROG ": --%s: invalid value '%s': %s\n", opt, val, allowed);
@@ -123,6 +149,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	o->ready_fd = -1;
 	o->drain_ms = OPT_DEFAULT_DRAIN_MS;
 	o->rcvbuf = OPT_DEFAULT_RCVBUF;
+	o->probes = OPT_ALL_PROBES;
 
 	optind = 0; /* full reinitialisation: tests parse many times */
 	opterr = 0;
@@ -203,6 +230,13 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 			break;
 		case OPT_NO_SECCOMP:
 			o->no_seccomp = true;
+			break;
+		case OPT_PROBES:
+			if (!parse_probes(optarg, &o->probes))
+				return bad(err, "probes", optarg,
+					   "allowed: a comma-separated list of process.spawned, "
+					   "process.exited, capability.denied, fs.inotify_fired, "
+					   "net.connect_attempted");
 			break;
 		case OPT_VERBOSE:
 			o->verbose++;

@@ -33,6 +33,8 @@
 #define OPT_DEFAULT_RCVBUF (8 * 1024 * 1024)
 #define OPT_MIN_RCVBUF 1024
 #define OPT_MAX_RCVBUF (1024 * 1024 * 1024)
+/* --probes: a mask of (1u << enum wire_probe); the default is every one. */
+#define OPT_ALL_PROBES ((1u << WIRE_PROBE_COUNT) - 1u)
 
 /* options_parse() result that means "done, exit 0" (help, version). */
 #define OPTIONS_EXIT_OK (-1)
@@ -51,6 +53,7 @@ struct agent_options {
 	bool force_walker;       /* --no-connector: the /proc walker only */
 	bool no_seccomp;         /* --no-seccomp: no system-call filter */
 	struct fswatch_config watch; /* --watch, --watch-backend, --watch-failure */
+	unsigned int probes;     /* --probes: mask of 1u << enum wire_probe */
 };
 
 /* 0: run; OPTIONS_EXIT_OK: exit 0; else the exit status (EX_USAGE).

@@ -14,6 +14,12 @@ void pump_init(struct pump *p, enum pump_format format, pump_push_fn push,
 	p->format = format;
 	p->push = push;
 	p->push_ctx = push_ctx;
+	p->probes = ~0u;
+}
+
+void pump_set_probes(struct pump *p, unsigned int mask)
+{
+	p->probes = mask;
 }
 
 uint64_t pump_clamp_ts(struct pump *p, uint64_t ts)
@@ -40,6 +46,8 @@ void pump_emit(struct pump *p, enum wire_probe probe, uint32_t pid,
 	size_t len = 0;
 	enum wire_error err;
 
+	if ((unsigned)probe < WIRE_PROBE_COUNT && !(p->probes & (1u << probe)))
+		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.content_version = WIRE_CONTENT_VERSION;
 	ev.probe = probe;

@@ -32,10 +32,17 @@ struct pump {
 	void *push_ctx;
 	uint64_t last_ts;       /* last guest_monotonic_ns sent */
 	uint64_t encode_errors; /* cannot happen with a sanitized comm */
+	unsigned int probes;    /* probes that may pass (1u << enum wire_probe) */
 };
 
 void pump_init(struct pump *p, enum pump_format format, pump_push_fn push,
 	       void *push_ctx);
+
+/* Only these probes (a mask of 1u << enum wire_probe, --probes) reach the
+ * stream; pump_init() lets every probe through.  So a source serving
+ * several probes (process.spawned and process.exited) need not know the
+ * choice.  A probe left out is not an event: nothing is counted. */
+void pump_set_probes(struct pump *p, unsigned int mask);
 
 /* The timestamp the next event with kernel time ts_ns gets: ts_ns, or
  * one more than the last one sent if that is not larger.  0 means

@@ -81,7 +81,7 @@ start_recv() {
 start_agent() {
 	local sock=$1
 	shift
-	share_machine_state
+	share_audit_state
 	# (no $RANDOM: dash has none, and set -u makes that fatal)
 	READY_SEQ=$(( ${READY_SEQ:-0} + 1 ))
 	local fifo="$T/ready.$$.$READY_SEQ"
@@ -288,26 +288,28 @@ frames_at_least() {
 
 AUDIT_HELPER="$top_builddir/tests/integration/audit-helper"
 AUDIT_RULES="$top_builddir/tests/integration/audit-rules"
-STATE_LOCK=/run/lock/cellos-telemetry-tests.lock
+AUDIT_LOCK=/run/lock/cellos-telemetry-audit.lock
 
 # An agent arms the audit probes by default, which changes machine-wide
 # kernel state (audit rules, the audit daemon role).  Tests that depend on
-# that state hold STATE_LOCK exclusively (lock_machine_state); every other
-# agent run holds it shared (start_agent), so they still run in parallel
-# with each other.  Held until the test exits.
-lock_machine_state() {
+# that state hold AUDIT_LOCK exclusively (lock_audit_state); every other
+# agent run holds it shared (start_agent), so those still run in parallel
+# with each other.  Held on fd 19 (clear of the low fds tests use) until
+# the test exits.  A lock of its own: tests that hold
+# cellos-telemetry-tests.lock for other knobs also start agents.
+lock_audit_state() {
 	require_cmd flock
-	exec 9>>"$STATE_LOCK" || fail "cannot open $STATE_LOCK"
-	flock -w 300 9 || fail "could not take $STATE_LOCK within 300 s"
-	STATE_LOCKED=exclusive
+	exec 19>>"$AUDIT_LOCK" || fail "cannot open $AUDIT_LOCK"
+	flock -w 300 19 || fail "could not take $AUDIT_LOCK within 300 s"
+	AUDIT_LOCKED=exclusive
 }
 
-share_machine_state() {
-	[ -z "${STATE_LOCKED:-}" ] || return 0
+share_audit_state() {
+	[ -z "${AUDIT_LOCKED:-}" ] || return 0
 	command -v flock >/dev/null 2>&1 || return 0
-	{ exec 9>>"$STATE_LOCK"; } 2>/dev/null || return 0
-	flock -s -w 300 9 || fail "could not share $STATE_LOCK within 300 s"
-	STATE_LOCKED=shared
+	{ exec 19>>"$AUDIT_LOCK"; } 2>/dev/null || return 0
+	flock -s -w 300 19 || fail "could not share $AUDIT_LOCK within 300 s"
+	AUDIT_LOCKED=shared
 }
 
 # require_audit: root, the audit test tools, and a kernel with audit
@@ -318,7 +320,7 @@ require_audit() {
 	require_prog "$AUDIT_HELPER"
 	require_prog "$AUDIT_RULES"
 	[ -r /proc/self/loginuid ] || skip "kernel without CONFIG_AUDITSYSCALL"
-	lock_machine_state
+	lock_audit_state
 	local st rc=0
 	st=$("$AUDIT_RULES" status) || rc=$?
 	[ "$rc" = 77 ] && skip "kernel without audit netlink"

@@ -123,6 +123,38 @@ static void bad_values_name_option_value_and_what_is_allowed(void **state)
 	expect_usage_error("--sink=chardev:vport0p1", "--sink", "'vport0p1' is not absolute");
 }
 
+static void probes_default_to_all_and_take_a_list(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(NULL), 0);
+	assert_int_equal(O.probes, (1u << WIRE_PROBE_COUNT) - 1);
+	assert_int_equal(parse("--probes=net.connect_attempted", NULL), 0);
+	assert_int_equal(O.probes, 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED);
+	assert_int_equal(parse("--probes=process.spawned,capability.denied,process.spawned", NULL), 0);
+	assert_int_equal(O.probes, (1u << WIRE_PROBE_PROCESS_SPAWNED) |
+				   (1u << WIRE_PROBE_CAPABILITY_DENIED));
+}
+
+static void bad_probe_lists_are_usage_errors_naming_the_probes(void **state)
+{
+	static const char *bad[] = {
+		"--probes=", "--probes=net.connect", "--probes=process.spawned,",
+		"--probes=,process.spawned", "--probes=process.spawned,,process.exited",
+		"--probes=PROCESS.SPAWNED", "--probes=process.spawned process.exited",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], NULL), EX_USAGE);
+		assert_non_null(strstr(err_text, "--probes"));
+		assert_non_null(strstr(err_text, bad[i] + strlen("--probes=")));
+		assert_non_null(strstr(err_text, "net.connect_attempted"));
+		assert_non_null(strstr(err_text, "fs.inotify_fired"));
+		/* one line */
+		assert_ptr_equal(strchr(err_text, '\n'), err_text + strlen(err_text) - 1);
+	}
+}
+
 static void json_needs_stdout(void **state)
 {
 	(void)state;
@@ -158,6 +190,8 @@ int main(void)
 		cmocka_unit_test(defaults_are_vsock_frames_and_documented_values),
 		cmocka_unit_test(every_option_is_taken),
 		cmocka_unit_test(bad_values_name_option_value_and_what_is_allowed),
+		cmocka_unit_test(probes_default_to_all_and_take_a_list),
+		cmocka_unit_test(bad_probe_lists_are_usage_errors_naming_the_probes),
 		cmocka_unit_test(json_needs_stdout),
 		cmocka_unit_test(unknown_option_missing_value_and_extra_argument_are_usage_errors),
 		cmocka_unit_test(help_and_version_print_and_exit_zero),

@@ -141,6 +141,26 @@ static void refused_push_is_counted_as_queue_full(void **state)
 	assert_int_equal(stats_get(STAT_DROP_QUEUE_FULL), 2);
 }
 
+static void probes_left_out_are_not_events(void **state)
+{
+	struct pump p;
+	struct wire_event ev;
+
+	(void)state;
+	pump_init(&p, PUMP_FORMAT_FRAMES, fake_push, NULL);
+	pump_set_probes(&p, 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED);
+	pump_emit(&p, WIRE_PROBE_PROCESS_SPAWNED, 1, "a", 1, 10);
+	pump_emit(&p, WIRE_PROBE_CAPABILITY_DENIED, 2, "b", 1, 20);
+	pump_emit(&p, WIRE_PROBE_NET_CONNECT_ATTEMPTED, 3, "c", 1, 30);
+	assert_int_equal(S.n, 1);
+	decode(0, &ev);
+	assert_int_equal(ev.probe, WIRE_PROBE_NET_CONNECT_ATTEMPTED);
+	assert_int_equal(ev.pid, 3);
+	/* Filtered events are not counted and leave the clock alone. */
+	assert_int_equal(stats_get(STAT_PRODUCED), 1);
+	assert_int_equal(ev.monotonic_ns, 30);
+}
+
 static void counters_line_lists_every_counter(void **state)
 {
 	char line[512];
@@ -163,6 +183,7 @@ int main(void)
 		cmocka_unit_test_setup(comm_is_sanitized_into_a_valid_frame, setup),
 		cmocka_unit_test_setup(json_format_writes_one_object_per_line, setup),
 		cmocka_unit_test_setup(refused_push_is_counted_as_queue_full, setup),
+		cmocka_unit_test_setup(probes_left_out_are_not_events, setup),
 		cmocka_unit_test_setup(counters_line_lists_every_counter, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
