@@ -369,7 +369,8 @@ int main(int argc, char **argv)
 	/* Everything is set up: give up what only setup needed, before
 	 * init hears "ready" and starts the workload. */
 	struct harden_config hc = {
-		.needs = { .watches = a.opt.watch.n_paths > 0 },
+		.needs = { .watches = a.opt.watch.n_paths > 0,
+			   .audit = a.audit_armed != 0 },
 		.seccomp = !a.opt.no_seccomp,
 	};
 	(void)harden_apply(&hc);

@@ -2,7 +2,8 @@
 # capability.denied through the kernel audit netlink: a helper that drops
 # to uid 65534 and calls sethostname(2) (refused with EPERM) gives exactly
 # one frame with its pid and comm; a helper that only connects gives none;
-# after SIGTERM none of the agent's audit rules remain.
+# the hardened agent keeps CAP_AUDIT_CONTROL and nothing else; after
+# SIGTERM none of the agent's audit rules remain.
 . "$(dirname "$0")/lib.sh"
 require_prog "$AGENT"
 require_prog "$RECV"
@@ -11,6 +12,14 @@ require_audit
 PROBE=capability.denied
 start_recv "$T/sock" "$T/out.jsonl"
 start_audit_agent "$T/sock" "$T/agent.err" --probes=$PROBE,net.connect_attempted
+
+# Hardened, the agent keeps exactly CAP_AUDIT_CONTROL (capability 30):
+# it polls the kernel's lost counter and takes its rules out at exit.
+want=$(printf '%016x' $((1 << 30)))
+for f in CapEff CapPrm; do
+	got=$(sed -n "s/^$f:[[:space:]]*//p" "/proc/$AGENT_PID/status")
+	[ "$got" = "$want" ] || fail "$f is $got, expected $want (CAP_AUDIT_CONTROL only)"
+done
 
 comm="itdenied$$"
 out=$("$AUDIT_HELPER" "$comm" denied) || fail "helper: $out"
