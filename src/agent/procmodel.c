@@ -163,6 +163,14 @@ static void spawn_forked(struct procmodel *pm, uint32_t pid, uint64_t now)
 		return;
 	}
 	uint64_t ts = e->ts;
+	/* A name that is not the parent's and came from no comm event is
+	 * an exec whose message is still on its way: the kernel sets the
+	 * new comm early in exec and sends the message at its end, and
+	 * under load the task can be preempted in between for longer than
+	 * any window.  Remember it, so that message is not a second
+	 * spawned for the same exec. */
+	e->exec_reported = n >= 0 && !e->renamed &&
+			   differs_from_parent(pm, e, comm, n);
 	if (n >= 0 && !e->exit_comm)
 		set_comm(e, comm, (size_t)n);
 	e->state = PT_SPAWNED;
@@ -281,6 +289,14 @@ void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 		n = resolve_comm(pm, tgid, comm, false);
 	}
 	e = table_get(pm, tgid, &created);
+	if (e && !created && e->state == PT_SPAWNED && e->exec_reported) {
+		/* The window's end reported this exec already (see
+		 * spawn_forked) if the name is the one it reported. */
+		e->exec_reported = false;
+		if (n >= 0 && e->comm_len == (uint8_t)n &&
+		    memcmp(e->comm, comm, (size_t)n) == 0)
+			return;
+	}
 	if (e) {
 		e->walked = false;
 		bool had_exit_comm = e->exit_comm && !created;
@@ -349,8 +365,12 @@ void procmodel_comm(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 	if (pid != tgid)
 		return; /* a thread renamed itself; the process name stays */
 	e = ptable_find(&pm->table, tgid);
-	if (e && e->state != PT_EXIT_NOTED && !e->exit_comm)
+	if (e && e->state != PT_EXIT_NOTED && !e->exit_comm) {
 		set_comm(e, comm, strnlen(comm, len < PT_COMM_LEN ? len : PT_COMM_LEN));
+		/* Its new name is explained: no exec is on its way. */
+		e->renamed = true;
+		e->exec_reported = false;
+	}
 }
 
 void procmodel_exit_record(struct procmodel *pm, uint32_t pid, uint32_t tgid,

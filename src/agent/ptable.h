@@ -33,6 +33,10 @@ struct pt_entry {
 	bool walked;          /* reported by a /proc walk at time ts */
 	uint8_t extended;     /* times its coalescing window was extended */
 	uint8_t young;        /* walks left that re-read its comm (walked) */
+	bool exec_reported;   /* spawned at its window's end under a name
+			       * not its parent's: the exec message that
+			       * follows is that same exec */
+	bool renamed;         /* a comm event: it renamed itself (prctl) */
 	uint32_t ppid;        /* parent's thread-group id (PT_FORKED) */
 	uint32_t gen;         /* identifies this incarnation (pending ring) */
 	uint32_t seen;        /* epoch of the last /proc walk that saw it */

@@ -631,6 +631,83 @@ static void comm_event_updates_the_name_used_at_exit(void **state)
 	assert_event(1, WIRE_PROBE_PROCESS_EXITED, 310, "after");
 }
 
+/* Under load the kernel's exec message can come long after the new comm
+ * is visible: the window's end reports the exec, and the message that
+ * follows in a later batch is not a second spawned. */
+static void exec_message_after_the_window_reported_it_is_not_a_second_spawned(void **state)
+{
+	(void)state;
+	set_live(60, "storm");
+	exec_ev(60, 1 * MS);
+	set_live(160, "storm");
+	fork_ev(60, 160, 160, 2 * MS);
+	set_live(160, "tiny");          /* exec'd; its message is late */
+	uint64_t t = 2 * MS + WINDOW;
+	for (int i = 0; i <= PM_MAX_EXTENSIONS; i++, t += WINDOW)
+		procmodel_expire(&W.pm, t);
+	assert_int_equal(W.n, 2);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 160, "tiny");
+	exec_ev(160, t);                /* the late message */
+	exit_record(160, 160, "tiny");
+	exit_ev(160, 160, t + 1);
+	assert_int_equal(W.n, 3);
+	assert_event(2, WIRE_PROBE_PROCESS_EXITED, 160, "tiny");
+	/* The pid's next holder execs the same program: news again. */
+	set_live(160, "storm");
+	fork_ev(60, 160, 160, t + 2);
+	set_live(160, "tiny");
+	exec_ev(160, t + 3);
+	assert_int_equal(W.n, 4);
+	assert_event(3, WIRE_PROBE_PROCESS_SPAWNED, 160, "tiny");
+}
+
+/* The same when the process is already gone and its exit record is what
+ * names it at the window's end. */
+static void late_exec_message_of_a_gone_process_is_not_a_second_spawned(void **state)
+{
+	(void)state;
+	set_live(61, "storm");
+	exec_ev(61, 1 * MS);
+	set_live(161, "storm");
+	fork_ev(61, 161, 161, 2 * MS);
+	exit_record(161, 161, "tiny");
+	uint64_t t = 2 * MS + WINDOW;
+	for (int i = 0; i <= PM_MAX_EXTENSIONS; i++, t += WINDOW)
+		procmodel_expire(&W.pm, t);
+	assert_int_equal(W.n, 2);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 161, "tiny");
+	exec_ev(161, t);
+	exit_ev(161, 161, t + 1);
+	assert_int_equal(W.n, 3);
+	assert_event(2, WIRE_PROBE_PROCESS_EXITED, 161, "tiny");
+}
+
+/* A fork that renamed itself (its comm event says so) and later execs a
+ * program of that name: the exec is news. */
+static void exec_after_a_rename_reported_at_the_window_end_is_news(void **state)
+{
+	struct comm_proc_event c;
+
+	(void)state;
+	set_live(62, "shell");
+	exec_ev(62, 1 * MS);
+	set_live(162, "worker");
+	fork_ev(62, 162, 162, 2 * MS);
+	memset(&c, 0, sizeof(c));
+	c.process_pid = 162;
+	c.process_tgid = 162;
+	memcpy(c.comm, "worker", 6);
+	feed_on(0, PROC_EVENT_COMM, 3 * MS, &c, sizeof(c));
+	uint64_t t = 2 * MS + WINDOW;
+	for (int i = 0; i <= PM_MAX_EXTENSIONS; i++, t += WINDOW)
+		procmodel_expire(&W.pm, t);
+	assert_int_equal(W.n, 2);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 162, "worker");
+	exec_ev(162, t);
+	assert_int_equal(W.n, 3);
+	assert_event(2, WIRE_PROBE_PROCESS_SPAWNED, 162, "worker");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +737,9 @@ int main(void)
 		T(messages_not_from_the_kernel_are_ignored),
 		T(truncated_and_foreign_connector_messages_are_skipped),
 		T(comm_event_updates_the_name_used_at_exit),
+		T(exec_message_after_the_window_reported_it_is_not_a_second_spawned),
+		T(late_exec_message_of_a_gone_process_is_not_a_second_spawned),
+		T(exec_after_a_rename_reported_at_the_window_end_is_news),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
