@@ -86,8 +86,11 @@ start_agent() {
 	READY_SEQ=$(( ${READY_SEQ:-0} + 1 ))
 	local fifo="$T/ready.$$.$READY_SEQ"
 	mkfifo "$fifo"
+	# $AGENT_WRAP (e.g. "unshare -n"), if set, runs the agent; it must
+	# exec it, so $AGENT_PID stays the agent's pid.
+	# shellcheck disable=SC2086
 	bg sh -c 'exec 3>"$1"; shift; exec "$@"' sh "$fifo" \
-		"$AGENT" --sink="unix:$sock" --ready-fd=3 "$@" \
+		${AGENT_WRAP:-} "$AGENT" --sink="unix:$sock" --ready-fd=3 "$@" \
 		2>"${AGENT_STDERR:-/dev/stderr}"
 	AGENT_PID=$BG_PID
 	# Blocks until the agent writes its newline or exits (EOF).
