@@ -28,7 +28,6 @@ else
 fi
 
 start_recv "$T/sock" "$T/out.jsonl" --silence-window=0
-start_storm 8000 "$storm"
 # fd 7 is open when the agent starts: it must close it.
 exec 7>"$T/inherited"
 # The audit probes are left out: they keep CAP_AUDIT_CONTROL (checked in
@@ -37,6 +36,9 @@ NOAUDIT=--probes=process.spawned,process.exited,fs.inotify_fired
 start_agent "$T/sock" --watch="$T/w" $NOAUDIT 2>"$T/agent.err"
 exec 7>&-
 pid=$AGENT_PID
+# The storm starts once the agent is ready (start_agent may wait for a
+# lock held by the audit tests) and runs through the checks below.
+start_storm 8000 "$storm"
 
 [ "$(agent_status_field "$pid" NoNewPrivs)" = 1 ] || fail "NoNewPrivs is not 1"
 [ "$(agent_status_field "$pid" Seccomp)" = 2 ] || fail "Seccomp is not 2 (filter)"
