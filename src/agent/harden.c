@@ -272,6 +272,16 @@ static int add_rule(scmp_filter_ctx ctx, int nr, unsigned cnt,
 	return rc == -EEXIST ? 0 : rc;
 }
 
+/* SCMP_Ax() leaves datum_b to the compiler's zeroing, which clang's
+ * -Wmissing-field-initializers objects to. */
+static struct scmp_arg_cmp arg_cmp(unsigned int arg, enum scmp_compare op,
+				   scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { .arg = arg, .op = op, .datum_a = a, .datum_b = b };
+
+	return c;
+}
+
 static int build_filter(scmp_filter_ctx ctx)
 {
 	const unsigned tty_ioctls[] = { TCGETS, TCSETS, TCSETSW, TCSETSF };
@@ -285,19 +295,19 @@ static int build_filter(scmp_filter_ctx ctx)
 			return rc;
 	}
 	/* Reconnects make only the sink's sockets. */
-	struct scmp_arg_cmp unix_sock = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
-	struct scmp_arg_cmp vsock = SCMP_A0(SCMP_CMP_EQ, AF_VSOCK);
+	struct scmp_arg_cmp unix_sock = arg_cmp(0, SCMP_CMP_EQ, AF_UNIX, 0);
+	struct scmp_arg_cmp vsock = arg_cmp(0, SCMP_CMP_EQ, AF_VSOCK, 0);
 	if ((rc = add_rule(ctx, SCMP_SYS(socket), 1, &unix_sock)) < 0 ||
 	    (rc = add_rule(ctx, SCMP_SYS(socket), 1, &vsock)) < 0)
 		return rc;
 	/* Memory, never executable memory. */
-	struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	struct scmp_arg_cmp noexec = arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 	if ((rc = add_rule(ctx, SCMP_SYS(mmap), 1, &noexec)) < 0 ||
 	    (rc = add_rule(ctx, SCMP_SYS(mprotect), 1, &noexec)) < 0)
 		return rc;
 	/* A character-device sink that is a tty is made raw on each open. */
 	for (size_t i = 0; i < sizeof(tty_ioctls) / sizeof(tty_ioctls[0]); i++) {
-		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, tty_ioctls[i]);
+		struct scmp_arg_cmp req = arg_cmp(1, SCMP_CMP_EQ, tty_ioctls[i], 0);
 		if ((rc = add_rule(ctx, SCMP_SYS(ioctl), 1, &req)) < 0)
 			return rc;
 	}
