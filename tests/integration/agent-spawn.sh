@@ -21,7 +21,12 @@ for i in range(n):
 PY
 
 start_recv "$T/sock" "$T/out.jsonl"
-start_agent "$T/sock" 2>"$T/agent.err"
+# The helper forks, then execs.  On a loaded machine the child may wait
+# longer than the default coalescing window (a few ms) for a CPU before
+# its exec, and the fork would then rightly be reported on its own first.
+# What this test pins is the naming of exec'd programs, so it gives the
+# window room; agent-fork.sh pins the window itself.
+start_agent "$T/sock" --coalesce-ms=2000 2>"$T/agent.err"
 
 "$PROC_HELPER" spawn "$T"/bin/sp* >"$T/pids" || fail "helper failed"
 [ "$(wc -l <"$T/pids")" -eq "$N" ] || fail "helper spawned $(wc -l <"$T/pids") of $N"
