@@ -19,11 +19,12 @@
 #include "stats.h"
 #include "taskstats.h"
 
-/* Slots of the process table (7/8 usable: 1792 live processes; a microVM
- * runs far fewer).  Past that, the log says so once and fork-without-exec
- * and exit tracking degrade; memory stays fixed and small (48 bytes a
- * slot plus 16 a pending window, all resident from the start: 128 KiB). */
-#define PROCSRC_TABLE_CAPACITY 2048
+/* Slots of the process table (7/8 usable: 896 live processes; a microVM
+ * runs a few dozen, a parallel build a few hundred).  Past that, the log
+ * says so once and fork-without-exec and exit tracking degrade; memory
+ * stays fixed and small (48 bytes a slot plus 16 a pending window, all
+ * resident from the start: 64 KiB). */
+#define PROCSRC_TABLE_CAPACITY 1024
 /* How long to wait for the subscription's ack before falling back. */
 #define PROCSRC_ACK_TIMEOUT_NS (1000ULL * 1000 * 1000)
 /* Under load, wake for the connector at most once per this interval: a

@@ -53,13 +53,13 @@ struct sink;
 #define SINK_DEFAULT_URI "vsock:2:9001"
 /* --queue-bytes: default, and the range the CLI accepts.  The minimum
  * holds one largest frame with its queue header.  The default, 256 KiB,
- * is resident from the start (the queue is prefaulted so memory stays
- * flat): it holds about 2,200 process frames (116 bytes + header), i.e.
- * 1.7 s of a 650-spawn/s storm (two frames per spawn) or minutes of an
- * ordinary guest while the host listener is away; a connected listener
- * keeps it nearly empty (the ring starts over at 0 whenever it drains).
- * A larger default would be the agent's largest memory cost for a case
- * (long host outages under a storm) that --queue-bytes serves. */
+ * holds about 2,200 process frames (116 bytes + header), i.e. 1.7 s of a
+ * 650-spawn/s storm (two frames per spawn) or minutes of an ordinary
+ * guest while the host listener is away.  A connected listener keeps it
+ * nearly empty (the ring starts over at 0 whenever it drains), so only
+ * its first pages become resident; a backlog makes at most this much
+ * resident, which is why the default is not larger: long host outages
+ * under a storm are what --queue-bytes is for. */
 #define SINK_QUEUE_DEFAULT_BYTES ((size_t)256 << 10)
 #define SINK_QUEUE_MIN_BYTES ((size_t)WIRE_MAX_FRAME_BYTES + QUEUE_RECORD_HEADER_BYTES)
 #define SINK_QUEUE_MAX_BYTES ((size_t)1 << 30)
