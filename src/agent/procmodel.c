@@ -451,6 +451,22 @@ void procmodel_walk_seen(struct procmodel *pm, uint32_t pid, uint64_t ts)
 		}
 		return;
 	}
+	if (created && pm->ops.sync_events) {
+		/* A pid the table does not know may be a child forked since
+		 * the last read of the event socket: a vfork child caught
+		 * before its exec would be reported under its parent's name
+		 * here and again at its exec.  Its fork message is queued
+		 * before the child can run, so read the socket and look
+		 * again: announced processes are the events' business. */
+		pm->ops.sync_events(pm->ops.ctx);
+		e = table_get(pm, pid, &created);
+		if (!e)
+			return;
+		if (!created && e->state != PT_EXIT_NOTED) {
+			e->seen = pm->epoch;
+			return;
+		}
+	}
 	n = pm->ops.read_comm(pm->ops.ctx, pid, comm);
 	if (n < 0) {
 		/* Gone between readdir and read: it was never reported,

@@ -57,6 +57,10 @@ struct procmodel_ops {
 	/* CPU time live process pid has run so far, in ns, or UINT64_MAX
 	 * when unknown.  May be NULL. */
 	uint64_t (*cpu_ns)(void *ctx, uint32_t pid);
+	/* Bring in the kernel events already sent (the proc connector's
+	 * socket), so a /proc walk does not report on its own a process
+	 * those events announce.  May be NULL (no event source). */
+	void (*sync_events)(void *ctx);
 };
 
 /* A child that has had less CPU than this when its window ends has not

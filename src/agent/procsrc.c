@@ -92,8 +92,19 @@ static void arm_deadline(struct procsrc *ps)
 	ps->deadline_armed = d;
 }
 
+static void model_sync_events(void *ctx)
+{
+	struct procsrc *ps = ctx;
+
+	if (ps->mode == PROCSRC_CONNECTOR)
+		cnproc_drain(&ps->cn);
+}
+
 static void snapshot(struct procsrc *ps)
 {
+	/* What the connector already told us first: a process it announced
+	 * is then known, and the walk does not report it on its own. */
+	model_sync_events(ps);
 	ps->exits_fresh = false;
 	if (procwalk_run(&ps->walk, &ps->pm) < 0)
 		agent_log(LOG_WARN, "/proc walk failed: %s", strerror(errno));
@@ -273,6 +284,7 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		.fetch_exit_records = model_fetch_exits,
 		.now = model_now,
 		.cpu_ns = model_cpu_ns,
+		.sync_events = model_sync_events,
 	};
 
 	memset(ps, 0, sizeof(*ps));

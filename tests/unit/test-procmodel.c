@@ -53,6 +53,8 @@ static struct {
 	struct procmodel pm;
 	struct cnproc cn;
 	uint32_t seq[4];
+	void (*in_socket)(void);   /* events sync_events brings in */
+	unsigned syncs;
 } W;
 
 static void fake_emit(void *ctx, enum wire_probe probe, uint32_t pid,
@@ -99,6 +101,17 @@ static uint64_t fake_cpu_ns(void *ctx, uint32_t pid)
 	return W.cpu;
 }
 
+static void fake_sync(void *ctx)
+{
+	(void)ctx;
+	W.syncs++;
+	if (W.in_socket) {
+		void (*f)(void) = W.in_socket;
+		W.in_socket = NULL;
+		f();
+	}
+}
+
 static void set_live(uint32_t pid, const char *comm)
 {
 	for (size_t i = 0; i < W.nlive; i++) {
@@ -137,6 +150,7 @@ static int setup(void **state)
 		.emit = fake_emit, .read_comm = fake_read_comm,
 		.fetch_exit_records = fake_fetch,
 		.cpu_ns = fake_cpu_ns,
+		.sync_events = fake_sync,
 	};
 
 	(void)state;
@@ -708,6 +722,36 @@ static void exec_after_a_rename_reported_at_the_window_end_is_news(void **state)
 	assert_event(2, WIRE_PROBE_PROCESS_SPAWNED, 162, "worker");
 }
 
+static void fork_of_170_queued(void);
+
+/* The startup walk finds a vfork child before its exec; its fork message
+ * is already in the connector's socket.  The walk leaves it to the
+ * events: one spawned, at its exec, under its own name. */
+static void walk_leaves_a_child_the_connector_announced_to_the_events(void **state)
+{
+	(void)state;
+	set_live(70, "spawner");
+	exec_ev(70, 1 * MS);
+	set_live(170, "spawner");       /* vfork child, not exec'd yet */
+	W.in_socket = fork_of_170_queued;
+	procmodel_walk_begin(&W.pm);
+	procmodel_walk_seen(&W.pm, 70, 5 * MS);
+	procmodel_walk_seen(&W.pm, 170, 5 * MS);
+	procmodel_walk_end(&W.pm, 6 * MS);
+	assert_true(W.syncs >= 1);
+	assert_int_equal(W.n, 1);       /* only the parent's exec */
+	set_live(170, "child");
+	exec_ev(170, 7 * MS);
+	procmodel_expire(&W.pm, 1000 * MS);
+	assert_int_equal(W.n, 2);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 170, "child");
+}
+
+static void fork_of_170_queued(void)
+{
+	fork_ev(70, 170, 170, 4 * MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +784,7 @@ int main(void)
 		T(exec_message_after_the_window_reported_it_is_not_a_second_spawned),
 		T(late_exec_message_of_a_gone_process_is_not_a_second_spawned),
 		T(exec_after_a_rename_reported_at_the_window_end_is_news),
+		T(walk_leaves_a_child_the_connector_announced_to_the_events),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
