@@ -62,8 +62,16 @@ for other in capability.denied process.spawned process.exited; do
 	n=$(count_frames "$T/all.jsonl" $other)
 	[ "$n" = 0 ] || fail "$n $other frames although --probes=$PROBE"
 done
-n=$("$AUDIT_RULES" count)
+n=$("$AUDIT_RULES" count "$AGENT_PID")
 [ "$n" = 0 ] || fail "$n audit rules of the agent remain after it exited"
+# Its exclusions carry no pid: with no audit daemon registered (before and
+# after the look), no agent's rule of any kind may be left.
+if audit_no_daemon; then
+	n=$("$AUDIT_RULES" count)
+	if audit_no_daemon; then
+		[ "$n" = 0 ] || fail "$n audit rules or exclusions remain with no agent running"
+	fi
+fi
 [ "$(status_field "$("$AUDIT_RULES" status)" pid)" != "$AGENT_PID" ] ||
 	fail "the exited agent is still the registered audit daemon"
 exit 0

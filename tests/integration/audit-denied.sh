@@ -45,6 +45,6 @@ n=$(count_frames "$T/out.jsonl" $PROBE "$cpid")
 [ "$n" = 0 ] || fail "the connect-only helper gave $n $PROBE frames"
 n=$(count_frames "$T/out.jsonl" $PROBE "$AGENT_PID")
 [ "$n" = 0 ] || fail "$n $PROBE frames for the agent itself"
-n=$("$AUDIT_RULES" count)
+n=$("$AUDIT_RULES" count "$AGENT_PID")
 [ "$n" = 0 ] || fail "$n audit rules of the agent remain after it exited"
 exit 0

@@ -5,6 +5,8 @@
  *   audit-rules count    number of audit rules whose strings contain
  *                        "cellos-telemetry" (the agent's key), plus
  *                        exclusions of the record types the agent drops
+ *   audit-rules count PID  only the rules with the key that exclude PID
+ *                        (the agent's rules say "pid != <agent>")
  *   audit-rules status   "enabled=E pid=P backlog_limit=B backlog_wait_time=W"
  *   audit-rules set E B W  set enabled, backlog_limit and backlog_wait_time
  *                        (how a test puts back the state it found)
@@ -47,14 +49,34 @@ static int excluded_type(const void *p, size_t len)
 	return 0;
 }
 
+/* 0: any rule of the agent's; else only those excluding this pid. */
+static unsigned long for_pid;
+
+static int excludes_pid(const void *p, size_t len, unsigned long pid)
+{
+	struct audit_rule_data d;
+
+	if (len < sizeof(d))
+		return 0;
+	memcpy(&d, p, sizeof(d));
+	for (unsigned i = 0; i < d.field_count && i < AUDIT_MAX_FIELDS; i++)
+		if (d.fields[i] == AUDIT_PID && d.fieldflags[i] == AUDIT_NOT_EQUAL &&
+		    d.values[i] == pid)
+			return 1;
+	return 0;
+}
+
 static int count_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	unsigned *n = arg;
 	const void *p = mnl_nlmsg_get_payload(nlh);
 	size_t len = mnl_nlmsg_get_payload_len(nlh);
 
-	if (nlh->nlmsg_type == AUDIT_LIST_RULES &&
-	    (memmem(p, len, KEY, strlen(KEY)) != NULL || excluded_type(p, len)))
+	if (nlh->nlmsg_type != AUDIT_LIST_RULES)
+		return MNL_CB_OK;
+	int keyed = memmem(p, len, KEY, strlen(KEY)) != NULL;
+	if (for_pid != 0 ? keyed && excludes_pid(p, len, for_pid)
+			 : keyed || excluded_type(p, len))
 		(*n)++;
 	return MNL_CB_OK;
 }
@@ -73,12 +95,16 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 
 int main(int argc, char **argv)
 {
-	int list = argc == 2 && strcmp(argv[1], "count") == 0;
+	int list = (argc == 2 || argc == 3) && strcmp(argv[1], "count") == 0;
 	int status = argc == 2 && strcmp(argv[1], "status") == 0;
 	int set = argc == 5 && strcmp(argv[1], "set") == 0;
 
 	if (!list && !status && !set) {
-		fprintf(stderr, "usage: audit-rules count|status|set ENABLED BACKLOG_LIMIT WAIT_TIME\n");
+		fprintf(stderr, "usage: audit-rules count [PID]|status|set ENABLED BACKLOG_LIMIT WAIT_TIME\n");
+		return 64;
+	}
+	if (list && argc == 3 && (for_pid = strtoul(argv[2], NULL, 10)) == 0) {
+		fprintf(stderr, "audit-rules: count: bad pid '%s'\n", argv[2]);
 		return 64;
 	}
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_AUDIT);

@@ -324,12 +324,24 @@ require_audit() {
 	require_prog "$AUDIT_RULES"
 	[ -r /proc/self/loginuid ] || skip "kernel without CONFIG_AUDITSYSCALL"
 	lock_audit_state
-	local st rc=0
-	st=$("$AUDIT_RULES" status) || rc=$?
+	local rc=0
+	"$AUDIT_RULES" status >/dev/null || rc=$?
 	[ "$rc" = 77 ] && skip "kernel without audit netlink"
 	[ "$rc" = 0 ] || fail "audit-rules status failed"
-	AUDIT_STATUS_BEFORE=$st
+	# The status to put back is the one with no audit daemon registered:
+	# an agent started without the lock (an older lib.sh) may hold
+	# changed settings for a moment, and it restores them itself.
+	AUDIT_STATUS_BEFORE=
+	if wait_until 60 audit_no_daemon; then
+		AUDIT_STATUS_BEFORE=$("$AUDIT_RULES" status)
+	else
+		note "an audit daemon stays registered: the audit status will not be restored"
+	fi
 	trap 'audit_restore_status; cleanup' EXIT
+}
+
+audit_no_daemon() {
+	[ "$(status_field "$("$AUDIT_RULES" status)" pid)" = 0 ]
 }
 
 # The value of NAME in an "a=1 b=2" line.
