@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -568,6 +569,11 @@ static void on_timer(void *ctx, uint32_t events)
 
 /* ---- start / stop --------------------------------------------------- */
 
+static bool pid_alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
 static struct mnl_socket *open_socket(void)
 {
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_AUDIT, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -696,6 +702,17 @@ unsigned audit_source_start(struct reactor *r, struct pump *p, unsigned want_wir
 	}
 	if (st.failure == AUDIT_FAIL_PANIC) {
 		refuse(want, "audit failure mode is panic: one lost record would panic the kernel");
+		teardown();
+		return 0;
+	}
+
+	/* A registered daemon that is alive keeps the role.  Asking anyway
+	 * would make the kernel send it AUDIT_REPLACE and wait, inside our
+	 * sendto(), for room in its socket: unbounded if it is not reading
+	 * (stopped, busy).  A dead one's registration is replaced at once. */
+	if (st.pid != 0 && st.pid != S.self && pid_alive((pid_t)st.pid)) {
+		snprintf(why, sizeof(why), "another audit daemon (pid %u) is registered", st.pid);
+		refuse(want, why);
 		teardown();
 		return 0;
 	}

@@ -8,8 +8,10 @@
  *   gets every record reliably (queued, counted in the kernel's "lost"
  *   when the queue overflows) instead of the multicast group's best
  *   effort plus printk of every record to the console.  When another
- *   daemon is registered and alive (the kernel answers EEXIST), the audit
- *   probes are refused with one log line and the rest of the agent runs.
+ *   daemon is registered and alive (AUDIT_GET names a live pid, or the
+ *   kernel answers EEXIST), the audit probes are refused with one log
+ *   line and the rest of the agent runs.  A live daemon is not asked to
+ *   step aside: the kernel would wait on it inside our request.
  * - The workload never waits for it: backlog_wait_time is set to 0 so a
  *   full kernel queue drops (and counts) records instead of putting the
  *   auditing task to sleep, and the backlog limit is raised for bursts.

@@ -2,7 +2,8 @@
 # An agent killed with SIGKILL leaves its audit rules behind; the next
 # agent removes them at start (and says so), works, and leaves none when
 # it exits.  A second agent started while the first holds the audit
-# daemon role refuses the audit probes, says why, and still runs.
+# daemon role (and is stopped) refuses the audit probes, says why, and
+# still runs.
 . "$(dirname "$0")/lib.sh"
 require_prog "$AGENT"
 require_prog "$RECV"
@@ -12,9 +13,13 @@ start_recv "$T/sock" "$T/out.jsonl"
 start_audit_agent "$T/sock" "$T/agent1.err"
 first=$AGENT_PID
 
-# A second agent: the audit probes are refused, the rest runs.
+# A second agent: the audit probes are refused, the rest runs.  The
+# first is stopped meanwhile: a daemon that does not read must not hold up
+# the second's start (the kernel would wait on it if asked to replace it).
+kill -STOP "$first"
 AGENT_STDERR="$T/agent2.err" start_agent "$T/sock"
 second=$AGENT_PID
+kill -CONT "$first"
 grep -q "probe net.connect_attempted not armed: another audit daemon (pid $first)" "$T/agent2.err" ||
 	fail "second agent did not report the refused probe: $(cat "$T/agent2.err")"
 kill -0 "$second" 2>/dev/null || fail "second agent did not keep running"

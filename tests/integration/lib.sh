@@ -96,7 +96,7 @@ start_agent() {
 	# Blocks until the agent writes its newline or exits (EOF).
 	local line
 	if ! read -r -t 20 line <"$fifo"; then
-		fail "agent did not become ready"
+		fail "agent did not become ready${AGENT_STDERR:+: $(tail -n 5 "$AGENT_STDERR" 2>/dev/null)}"
 	fi
 	rm -f "$fifo"
 	kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited during startup"
@@ -291,7 +291,7 @@ frames_at_least() {
 
 AUDIT_HELPER="$top_builddir/tests/integration/audit-helper"
 AUDIT_RULES="$top_builddir/tests/integration/audit-rules"
-AUDIT_LOCK=/run/lock/cellos-telemetry-audit.lock
+AUDIT_LOCK=${AUDIT_LOCK:-/run/lock/cellos-telemetry-audit.lock}
 
 # An agent arms the audit probes by default, which changes machine-wide
 # kernel state (audit rules, the audit daemon role).  Tests that depend on
