@@ -3,9 +3,6 @@
  *
  * What it promises:
  * - Memory is allocated once, in queue_init(); nothing else allocates.
- *   Pages become resident as a backlog first reaches them (an empty ring
- *   starts over at 0), so the resident part is the deepest backlog so
- *   far, at most cap.
  * - A record (a frame, or a JSON line) is queued whole or not at all:
  *   queue_push() returns false when it does not fit, and the queue is left
  *   exactly as it was (the caller drops the record and counts it).

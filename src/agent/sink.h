@@ -55,11 +55,10 @@ struct sink;
  * holds one largest frame with its queue header.  The default, 256 KiB,
  * holds about 2,200 process frames (116 bytes + header), i.e. 1.7 s of a
  * 650-spawn/s storm (two frames per spawn) or minutes of an ordinary
- * guest while the host listener is away.  A connected listener keeps it
- * nearly empty (the ring starts over at 0 whenever it drains), so only
- * its first pages become resident; a backlog makes at most this much
- * resident, which is why the default is not larger: long host outages
- * under a storm are what --queue-bytes is for. */
+ * guest while the host listener is away.  It is made resident at start
+ * (memory stays flat however deep a backlog gets), so it is the agent's
+ * largest fixed cost; long host outages under a storm are what
+ * --queue-bytes is for. */
 #define SINK_QUEUE_DEFAULT_BYTES ((size_t)256 << 10)
 #define SINK_QUEUE_MIN_BYTES ((size_t)WIRE_MAX_FRAME_BYTES + QUEUE_RECORD_HEADER_BYTES)
 #define SINK_QUEUE_MAX_BYTES ((size_t)1 << 30)
