@@ -353,10 +353,16 @@ int harden_apply(const struct harden_config *cfg)
 		agent_log(LOG_WARN, "harden: chdir /: %s", strerror(errno));
 		failed++;
 	}
+#ifdef HARDEN_SANITIZED
+	/* LeakSanitizer ptraces the process from a clone at exit, which a
+	 * non-dumpable process without CAP_SYS_PTRACE refuses (it hangs). */
+	agent_log(LOG_INFO, "harden: staying dumpable (sanitizer build: LeakSanitizer ptraces the agent at exit)");
+#else
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		agent_log(LOG_WARN, "harden: PR_SET_DUMPABLE: %s", strerror(errno));
 		failed++;
 	}
+#endif
 	if (drop_caps(keep) < 0)
 		failed++;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
