@@ -39,6 +39,12 @@
 #endif
 #endif
 
+#ifdef HARDEN_SANITIZED
+#define HARDEN_SECCOMP_IN_THIS_BUILD 0
+#else
+#define HARDEN_SECCOMP_IN_THIS_BUILD 1
+#endif
+
 /* The bounding set is walked up to the running kernel's last capability
  * (newer than our headers, possibly); this is the ceiling of that walk. */
 #define HARDEN_CAP_CEILING 63
@@ -371,6 +377,12 @@ int harden_apply(const struct harden_config *cfg)
 	}
 	if (!cfg->seccomp) {
 		agent_log(LOG_INFO, "harden: seccomp filter off (--no-seccomp)");
+	} else if (HARDEN_SECCOMP_IN_THIS_BUILD == 0) {
+		/* LeakSanitizer stops the world at exit from a ptrace()ing
+		 * clone; under the filter that clone dies and the agent spins
+		 * forever instead of exiting.  Sanitizer builds exist to find
+		 * memory errors, not to be deployed. */
+		agent_log(LOG_INFO, "harden: seccomp filter off (sanitizer build)");
 	} else if (load_seccomp() < 0) {
 		agent_log(LOG_WARN, "harden: seccomp filter: %s", strerror(errno));
 		failed++;

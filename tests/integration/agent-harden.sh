@@ -41,7 +41,13 @@ pid=$AGENT_PID
 start_storm 8000 "$storm"
 
 [ "$(agent_status_field "$pid" NoNewPrivs)" = 1 ] || fail "NoNewPrivs is not 1"
-[ "$(agent_status_field "$pid" Seccomp)" = 2 ] || fail "Seccomp is not 2 (filter)"
+# A sanitizer build runs without the filter (LeakSanitizer's exit check
+# needs ptrace) and says so; every other build must show it.
+if grep -q 'seccomp filter off (sanitizer build)' "$T/agent.err"; then
+	note "sanitizer build: no seccomp filter to check"
+else
+	[ "$(agent_status_field "$pid" Seccomp)" = 2 ] || fail "Seccomp is not 2 (filter)"
+fi
 # CAP_DAC_READ_SEARCH is capability 2: the mask 1 << 2.
 want=$(printf '%016x' $((1 << 2)))
 for f in CapEff CapPrm CapBnd; do
