@@ -246,23 +246,6 @@ static void expect_frame_ok(const struct body *b, struct wire_event *ev)
 
 /* ---- integer heads ---- */
 
-static const struct {
-	uint64_t v;
-	const char *hex;
-} boundaries[] = {
-	/* RFC 8949 Appendix A, as listed in wire-v1.md. */
-	{ 0, "00" },
-	{ 23, "17" },
-	{ 24, "1818" },
-	{ 255, "18ff" },
-	{ 256, "190100" },
-	{ 65535, "19ffff" },
-	{ 65536, "1a00010000" },
-	{ 4294967295ULL, "1affffffff" },
-	{ 4294967296ULL, "1b0000000100000000" },
-	{ 18446744073709551615ULL, "1bffffffffffffffff" },
-};
-#define BOUNDARY_COUNT (sizeof(boundaries) / sizeof(boundaries[0]))
 
 static void encode_integer_head_boundaries_are_shortest(void **state)
 {

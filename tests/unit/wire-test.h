@@ -118,4 +118,23 @@ static inline unsigned long scaled(unsigned long n)
 	return div > 1 ? n / div : n;
 }
 
+/* The integer head boundaries of wire-v1.md (RFC 8949 Appendix A), with
+ * their preferred encodings, copied from the spec. */
+static const struct {
+	uint64_t v;
+	const char *hex;
+} boundaries[] = {
+	{ 0, "00" },
+	{ 23, "17" },
+	{ 24, "1818" },
+	{ 255, "18ff" },
+	{ 256, "190100" },
+	{ 65535, "19ffff" },
+	{ 65536, "1a00010000" },
+	{ 4294967295ULL, "1affffffff" },
+	{ 4294967296ULL, "1b0000000100000000" },
+	{ 18446744073709551615ULL, "1bffffffffffffffff" },
+};
+#define BOUNDARY_COUNT (sizeof(boundaries) / sizeof(boundaries[0]))
+
 #endif /* CELLOS_WIRE_TEST_H */
