@@ -129,6 +129,14 @@ require_recv() {
 # ---- cellos-workload-exec helpers ------------------------------------------
 PROBE="$top_builddir/tests/integration/exec-probe"
 
+# has_int80: whether this kernel has the 32-bit int $0x80 entry (some
+# x86_64 guest kernels fault on it even with IA32 emulation built in).
+# Where it is missing, the probe's kill-i386 is skipped (EXEC_PROBE_SKIP)
+# and the gate's i386 rules go untested on this machine; the log says so.
+has_int80() {
+	[ "$("$PROBE" int80)" = yes ]
+}
+
 # start_standin LOG [keep|PGID]: an exec-probe stand-in (see exec-probe.c)
 # logging to LOG; returns once it is set up.  $STANDIN_PID, $STANDIN_TID
 # (its second thread), $STANDIN_PGID.
