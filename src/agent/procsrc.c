@@ -276,6 +276,7 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 	struct procmodel_config mc = {
 		.capacity = PROCSRC_TABLE_CAPACITY,
 		.coalesce_ns = cfg->coalesce_ns,
+		.walk_period_ns = cfg->poll_ns,
 	};
 	struct procmodel_ops ops = {
 		.ctx = ps,

@@ -502,6 +502,51 @@ static void walk_reports_an_exec_it_caught_before(void **state)
 	assert_event(2, WIRE_PROBE_PROCESS_EXITED, 123, "make");
 }
 
+/* One walk: pid seen (still alive) at t ms. */
+static void walk_once(uint32_t pid, uint64_t t)
+{
+	procmodel_walk_begin(&W.pm);
+	procmodel_walk_seen(&W.pm, pid, t * MS);
+	procmodel_walk_end(&W.pm, t * MS);
+}
+
+/* A 20 ms walker re-reads a new process's name for about a second, not
+ * just two walks: a loaded machine's child may exec 200 ms after its fork. */
+static void walk_rechecks_cover_a_span_of_time(void **state)
+{
+	struct procmodel_config cfg = { .capacity = 64, .coalesce_ns = WINDOW,
+					.walk_period_ns = 20 * MS };
+	struct procmodel_ops ops = W.pm.ops;
+
+	(void)state;
+	procmodel_fini(&W.pm);
+	assert_int_equal(procmodel_init(&W.pm, &cfg, &ops), 0);
+	set_live(124, "bash");
+	walk_once(124, 10);
+	for (uint64_t t = 30; t <= 190; t += 20)
+		walk_once(124, t);  /* nine walks under the shell's name */
+	set_live(124, "helper");
+	walk_once(124, 210);
+	assert_int_equal(W.n, 2);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 124, "bash");
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 124, "helper");
+}
+
+/* Without a period the minimum holds: a rename after the rechecks is not
+ * an exec the walker can tell from a prctl, and is not reported. */
+static void walk_rechecks_end(void **state)
+{
+	(void)state;
+	set_live(125, "bash");
+	walk_once(125, 10);
+	for (uint64_t t = 20; t < 20 + 10 * PM_WALK_RECHECKS; t += 10)
+		walk_once(125, t);
+	set_live(125, "late");
+	walk_once(125, 200);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 125, "bash");
+}
+
 static void flush_spawns_pending_forks(void **state)
 {
 	(void)state;
@@ -768,6 +813,8 @@ int main(void)
 		T(exit_uses_last_known_comm_without_record),
 		T(reused_pid_closes_the_previous_process),
 		T(walk_reports_new_and_vanished_processes),
+		T(walk_rechecks_cover_a_span_of_time),
+		T(walk_rechecks_end),
 		T(events_older_than_the_walk_are_not_reported_twice),
 		T(late_exec_message_gets_the_window_extended_once),
 		T(renamed_fork_is_spawned_after_one_extension),
