@@ -31,31 +31,53 @@ const char recv_usage_text[] =
 	"  -h, --help             show this help and exit\n"
 	"      --version          show the version and exit\n";
 
-enum {
-	OPT_LISTEN = 256,
-	OPT_INPUT,
-	OPT_OUTPUT,
-	OPT_RAW,
-	OPT_CELL_ID,
-	OPT_RUN_ID,
-	OPT_SILENCE,
-	OPT_COUNT,
-	OPT_VERSION,
+/* How a value is checked and where it goes. */
+enum kind {
+	K_PATH,    /* non-empty; at most max bytes when max > 0 -> const char * */
+	K_ID,      /* 1..RECV_ID_MAX_BYTES of valid UTF-8 -> const char * */
+	K_U64,     /* strict decimal within [min, max] -> uint64_t */
+	K_HELP,    /* no value: the parse ends with RECV_OPTIONS_HELP */
+	K_VERSION, /* no value: the parse ends with RECV_OPTIONS_VERSION */
 };
 
-static const struct option long_options[] = {
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "input", required_argument, NULL, OPT_INPUT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "raw", required_argument, NULL, OPT_RAW },
-	{ "cell-id", required_argument, NULL, OPT_CELL_ID },
-	{ "run-id", required_argument, NULL, OPT_RUN_ID },
-	{ "silence-window", required_argument, NULL, OPT_SILENCE },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+struct spec {
+	const char *name;
+	enum kind kind;
+	size_t dest;        /* offsetof(struct recv_options, ...) */
+	uint64_t min, max;  /* K_U64: the range; K_PATH: max bytes (0: any) */
+	const char *allowed; /* K_U64: what the number is ("whole seconds") */
+	const char *note;    /* K_U64: appended to the range ("0 = off"), or NULL */
 };
+
+/* offsetof, refusing at compile time a field of another type than the row's
+ * kind stores. */
+#define DEST_AS(field, type)                                      \
+	(offsetof(struct recv_options, field) +                     \
+	 0 * sizeof(_Generic(((struct recv_options *)0)->field, type: 1)))
+#define STR(field) DEST_AS(field, const char *)
+#define U64(field) DEST_AS(field, uint64_t)
+/* sun_path holds the name and its NUL. */
+#define SUN_PATH_MAX_BYTES (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+/* The whole command line.  getopt's table is derived from this one, so an
+ * option exists exactly when it has a row here. */
+static const struct spec specs[] = {
+	{ "listen", K_PATH, STR(listen_path), 0, SUN_PATH_MAX_BYTES, NULL, NULL },
+	{ "input", K_PATH, STR(input_path), 0, 0, NULL, NULL },
+	{ "output", K_PATH, STR(output_path), 0, 0, NULL, NULL },
+	{ "raw", K_PATH, STR(raw_path), 0, 0, NULL, NULL },
+	{ "cell-id", K_ID, STR(cell_id), 0, 0, NULL, NULL },
+	{ "run-id", K_ID, STR(run_id), 0, 0, NULL, NULL },
+	{ "silence-window", K_U64, U64(silence_window_s), 0,
+	  RECV_MAX_SILENCE_S, "whole seconds", "0 turns it off" },
+	{ "count", K_U64, U64(count), 1, UINT64_MAX, "an integer", NULL },
+	{ "help", K_HELP, 0, 0, 0, NULL, NULL },
+	{ "version", K_VERSION, 0, 0, 0, NULL, NULL },
+};
+
+#define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+/* getopt_long's return value for specs[i] (above any short option). */
+#define SPEC_VAL_BASE 256
 
 static enum recv_options_result usage(char *err, size_t errcap,
 				      const char *fmt, ...)
@@ -90,55 +112,76 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max,
 	return true;
 }
 
-static bool set_path(const char **slot, const char *name, const char *value,
-		     char *err, size_t errcap)
+/* Check value against its row and store it. */
+static enum recv_options_result apply(const struct spec *sp, const char *value,
+				      struct recv_options *opts, char *err,
+				      size_t errcap)
 {
-	if (*slot != NULL) {
-		usage(err, errcap, "--%s given twice ('%s' and '%s'); allowed: once",
-		      name, *slot, value);
-		return false;
-	}
-	if (value[0] == '\0') {
-		usage(err, errcap, "--%s='': empty; allowed: a file name", name);
-		return false;
-	}
-	*slot = value;
-	return true;
-}
-
-static bool set_id(const char **slot, const char *name, const char *value,
-		   char *err, size_t errcap)
-{
+	char *dest = (char *)opts + sp->dest;
 	size_t len = strlen(value);
+	uint64_t v;
 
-	if (*slot != NULL) {
-		usage(err, errcap, "--%s given twice ('%s' and '%s'); allowed: once",
-		      name, *slot, value);
-		return false;
+	switch (sp->kind) {
+	case K_PATH:
+		if (len == 0)
+			return usage(err, errcap,
+				     "--%s='': empty; allowed: a file name",
+				     sp->name);
+		if (sp->max > 0 && len > sp->max)
+			return usage(err, errcap,
+				     "--%s='%s': path too long; allowed: at most %" PRIu64 " bytes",
+				     sp->name, value, sp->max);
+		memcpy(dest, &value, sizeof(value));
+		return RECV_OPTIONS_RUN;
+	case K_ID:
+		if (len == 0 || len > RECV_ID_MAX_BYTES ||
+		    !wire_utf8_valid((const uint8_t *)value, len, NULL))
+			/* The value may be invalid UTF-8: do not echo it raw. */
+			return usage(err, errcap,
+				     "--%s: value of %zu bytes is not allowed; allowed: 1 to %d bytes of valid UTF-8",
+				     sp->name, len, RECV_ID_MAX_BYTES);
+		memcpy(dest, &value, sizeof(value));
+		return RECV_OPTIONS_RUN;
+	case K_U64:
+		if (!parse_u64(value, sp->min, sp->max, &v))
+			return usage(err, errcap,
+				     "--%s='%s': not allowed; allowed: %s from %" PRIu64 " to %" PRIu64 "%s%s%s",
+				     sp->name, value, sp->allowed, sp->min,
+				     sp->max, sp->note ? " (" : "",
+				     sp->note ? sp->note : "",
+				     sp->note ? ")" : "");
+		memcpy(dest, &v, sizeof(v));
+		return RECV_OPTIONS_RUN;
+	case K_HELP:
+		return RECV_OPTIONS_HELP;
+	case K_VERSION:
+	default:
+		return RECV_OPTIONS_VERSION;
 	}
-	if (len == 0 || len > RECV_ID_MAX_BYTES ||
-	    !wire_utf8_valid((const uint8_t *)value, len, NULL)) {
-		/* The value may be invalid UTF-8: do not echo it raw. */
-		usage(err, errcap,
-		      "--%s: value of %zu bytes is not allowed; allowed: 1 to %d bytes of valid UTF-8",
-		      name, len, RECV_ID_MAX_BYTES);
-		return false;
-	}
-	*slot = value;
-	return true;
 }
 
 enum recv_options_result recv_options_parse(int argc, char **argv,
 					    struct recv_options *opts,
 					    char *err, size_t errcap)
 {
-	uint64_t v;
-	bool seen_silence = false, seen_count = false;
+	struct option longopts[N_SPECS + 1];
+	const char *given[N_SPECS]; /* first value of each, for "given twice" */
+	int help_val = 0;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->silence_window_s = RECV_DEFAULT_SILENCE_S;
 	if (errcap > 0)
 		err[0] = '\0';
+	memset(longopts, 0, sizeof(longopts));
+	for (size_t i = 0; i < N_SPECS; i++) {
+		bool takes = specs[i].kind != K_HELP && specs[i].kind != K_VERSION;
+		longopts[i].name = specs[i].name;
+		longopts[i].has_arg = takes ? required_argument : no_argument;
+		longopts[i].val = SPEC_VAL_BASE + (int)i;
+		if (specs[i].kind == K_HELP)
+			help_val = longopts[i].val;
+		given[i] = NULL;
+	}
 
 	/* optind = 0 makes glibc reinitialise getopt completely; "+" stops
 	 * at the first non-option, so argv is never permuted and argv[prev]
@@ -147,77 +190,34 @@ enum recv_options_result recv_options_parse(int argc, char **argv,
 	opterr = 0;
 	for (;;) {
 		int prev = optind ? optind : 1;
-		int c = getopt_long(argc, argv, "+:h", long_options, NULL);
+		int c = getopt_long(argc, argv, "+:h", longopts, NULL);
 		if (c == -1)
 			break;
-		switch (c) {
-		case OPT_LISTEN:
-			if (!set_path(&opts->listen_path, "listen", optarg, err, errcap))
-				return RECV_OPTIONS_USAGE;
-			/* sun_path holds the name and its NUL. */
-			if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-				return usage(err, errcap,
-					     "--listen='%s': path too long; allowed: at most %zu bytes",
-					     optarg,
-					     sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-			break;
-		case OPT_INPUT:
-			if (!set_path(&opts->input_path, "input", optarg, err, errcap))
-				return RECV_OPTIONS_USAGE;
-			break;
-		case OPT_OUTPUT:
-			if (!set_path(&opts->output_path, "output", optarg, err, errcap))
-				return RECV_OPTIONS_USAGE;
-			break;
-		case OPT_RAW:
-			if (!set_path(&opts->raw_path, "raw", optarg, err, errcap))
-				return RECV_OPTIONS_USAGE;
-			break;
-		case OPT_CELL_ID:
-			if (!set_id(&opts->cell_id, "cell-id", optarg, err, errcap))
-				return RECV_OPTIONS_USAGE;
-			break;
-		case OPT_RUN_ID:
-			if (!set_id(&opts->run_id, "run-id", optarg, err, errcap))
-				return RECV_OPTIONS_USAGE;
-			break;
-		case OPT_SILENCE:
-			if (seen_silence)
-				return usage(err, errcap,
-					     "--silence-window given twice; allowed: once");
-			if (!parse_u64(optarg, 0, RECV_MAX_SILENCE_S, &v))
-				return usage(err, errcap,
-					     "--silence-window='%s': not allowed; allowed: whole seconds from 0 (off) to %d",
-					     optarg, RECV_MAX_SILENCE_S);
-			opts->silence_window_s = (unsigned)v;
-			seen_silence = true;
-			break;
-		case OPT_COUNT:
-			if (seen_count)
-				return usage(err, errcap,
-					     "--count given twice; allowed: once");
-			if (!parse_u64(optarg, 1, UINT64_MAX, &v))
-				return usage(err, errcap,
-					     "--count='%s': not allowed; allowed: an integer from 1 to %" PRIu64,
-					     optarg, UINT64_MAX);
-			opts->count = v;
-			seen_count = true;
-			break;
-		case 'h':
-			return RECV_OPTIONS_HELP;
-		case OPT_VERSION:
-			return RECV_OPTIONS_VERSION;
-		case ':':
+		if (c == 'h')
+			c = help_val;
+		if (c == ':')
 			return usage(err, errcap,
 				     "option '%s' needs a value; see --help",
 				     argv[prev]);
-		default:
+		if (c < SPEC_VAL_BASE || c >= SPEC_VAL_BASE + (int)N_SPECS)
 			/* Unknown option, or a value given to one that takes
 			 * none (--help=x): name what was typed. */
 			return usage(err, errcap,
 				     "unknown option '%s'; see --help for the allowed options",
 				     argv[prev]);
+
+		size_t i = (size_t)(c - SPEC_VAL_BASE);
+		if (longopts[i].has_arg != no_argument) {
+			if (given[i] != NULL)
+				return usage(err, errcap,
+					     "--%s given twice ('%s' and '%s'); allowed: once",
+					     specs[i].name, given[i], optarg);
+			given[i] = optarg;
 		}
+		enum recv_options_result r =
+			apply(&specs[i], optarg ? optarg : "", opts, err, errcap);
+		if (r != RECV_OPTIONS_RUN)
+			return r;
 	}
 	if (optind < argc)
 		return usage(err, errcap,

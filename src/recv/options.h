@@ -31,7 +31,7 @@ struct recv_options {
 	const char *raw_path;     /* --raw, or NULL */
 	const char *cell_id;      /* --cell-id, or NULL */
 	const char *run_id;       /* --run-id, or NULL */
-	unsigned silence_window_s; /* 0 = off */
+	uint64_t silence_window_s; /* 0 = off */
 	uint64_t count;           /* --count, 0 = unlimited */
 };
 

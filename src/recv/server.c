@@ -149,7 +149,7 @@ static void conn_add(struct server *s, int fd)
 		return;
 	}
 	k->timer_fd = -1;
-	unsigned window = s->c->opts->silence_window_s;
+	uint64_t window = s->c->opts->silence_window_s;
 	if (window > 0) {
 		k->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 					     TFD_NONBLOCK | TFD_CLOEXEC);

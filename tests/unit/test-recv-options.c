@@ -115,6 +115,21 @@ static void silence_window_accepts_0_to_a_day(void **state)
 	expect_usage("--listen=s", "--silence-window=-0", "'-0'");
 }
 
+/* Every option that takes a value is refused the second time, naming both
+ * values, whatever its kind. */
+static void any_value_given_twice_names_both(void **state)
+{
+	(void)state;
+	expect_usage("--count=1", "--count=2", "--count given twice ('1' and '2')");
+	expect_usage("--silence-window=1", "--silence-window=1",
+		     "--silence-window given twice ('1' and '1')");
+	expect_usage("--output=a", "--output=b", "--output given twice ('a' and 'b')");
+	expect_usage("--raw=a", "--raw=a", "--raw given twice");
+	expect_usage("--cell-id=a", "--cell-id=b", "--cell-id given twice");
+	expect_usage("--run-id=a", "--run-id=b", "--run-id given twice");
+	expect_usage("--input=a", "--input=b", "--input given twice");
+}
+
 static void listen_and_input_are_exclusive_and_one_is_needed(void **state)
 {
 	(void)state;
@@ -172,6 +187,7 @@ int main(void)
 		cmocka_unit_test(help_and_version_win),
 		cmocka_unit_test(count_rejects_zero_sign_junk_and_overflow),
 		cmocka_unit_test(silence_window_accepts_0_to_a_day),
+		cmocka_unit_test(any_value_given_twice_names_both),
 		cmocka_unit_test(listen_and_input_are_exclusive_and_one_is_needed),
 		cmocka_unit_test(listen_path_must_fit_sun_path),
 		cmocka_unit_test(ids_must_be_utf8_and_bounded),
