@@ -7,34 +7,39 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "recv/input.h"
 #include "recv/log.h"
+#include "recv/signals.h"
 
 struct input {
 	struct wire_stream stream;
 	uint8_t buf[RECV_INPUT_READ_BYTES];
 };
 
-/* true when SIGINT/SIGTERM is pending (sigfd is non-blocking). */
-static bool signalled(int sigfd)
+/* Act on pending signals (sigfd is non-blocking).  Returns -1 to go on,
+ * else the run's exit code. */
+static int take_signals(struct recv_ctx *c, int sigfd)
 {
-	struct signalfd_siginfo si;
-	ssize_t n = read(sigfd, &si, sizeof(si));
-	if (n == (ssize_t)sizeof(si)) {
-		recv_info("%s received, stopping", strsignal((int)si.ssi_signo));
-		return true;
+	switch (recv_signals_take(sigfd, c)) {
+	case RECV_SIGNAL_NONE:
+		return -1;
+	case RECV_SIGNAL_STOP:
+		return EX_OK;
+	case RECV_SIGNAL_IO_ERROR:
+		return EX_IOERR;
+	case RECV_SIGNAL_ERROR:
+	default:
+		return EX_OSERR;
 	}
-	return false;
 }
 
-/* Wait until fd is readable or a signal came.  Returns 1 readable, 0
- * signalled, -1 error. */
-static int wait_readable(int fd, int sigfd)
+/* Wait until fd is readable, acting on signals meanwhile.  Returns -1 when
+ * readable, else the run's exit code. */
+static int wait_readable(struct recv_ctx *c, int fd, int sigfd)
 {
 	struct pollfd p[2] = {
 		{ .fd = fd, .events = POLLIN },
@@ -45,12 +50,17 @@ static int wait_readable(int fd, int sigfd)
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			recv_err("--input=%s: poll: %s", c->opts->input_path,
+				 strerror(errno));
+			return EX_IOERR;
 		}
-		if ((p[1].revents & POLLIN) && signalled(sigfd))
-			return 0;
+		if (p[1].revents & POLLIN) {
+			int rc = take_signals(c, sigfd);
+			if (rc >= 0)
+				return rc;
+		}
 		if (p[0].revents != 0)
-			return 1;
+			return -1;
 	}
 }
 
@@ -62,18 +72,10 @@ static int run(struct recv_ctx *c, int fd, int sigfd, bool pollable,
 
 	wire_stream_init(&in->stream);
 	for (;;) {
-		if (pollable) {
-			int w = wait_readable(fd, sigfd);
-			if (w == 0)
-				return EX_OK;
-			if (w < 0) {
-				recv_err("--input=%s: poll: %s", name,
-					 strerror(errno));
-				return EX_IOERR;
-			}
-		} else if (signalled(sigfd)) {
-			return EX_OK;
-		}
+		int rc = pollable ? wait_readable(c, fd, sigfd)
+				  : take_signals(c, sigfd);
+		if (rc >= 0)
+			return rc;
 
 		ssize_t n = read(fd, in->buf, sizeof(in->buf));
 		if (n < 0) {

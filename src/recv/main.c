@@ -3,63 +3,28 @@
  *
  * The host-side reference receiver of the CellOS guest telemetry wire
  * format: --listen on a Unix socket (server.c) or --input from a capture
- * (input.c), JSON lines out (output.c), counters to stderr at exit.
+ * (input.c), JSON lines out (output.c), counters to stderr at exit; the
+ * files (files.c) and signals (signals.c) are set up here.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "recv/decode.h"
+#include "recv/files.h"
 #include "recv/input.h"
 #include "recv/log.h"
 #include "recv/options.h"
 #include "recv/output.h"
 #include "recv/server.h"
+#include "recv/signals.h"
 
 /* Big (64 KiB buffer and escaped ids): static, allocated once. */
 static struct recv_output output;
-
-static int open_out(const char *opt, const char *path, int flags)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | flags,
-		      0644);
-	if (fd < 0)
-		recv_err("--%s=%s: %s", opt, path, strerror(errno));
-	return fd;
-}
-
-/* SIGINT/SIGTERM become readable events on a signalfd; SIGPIPE is
- * ignored so a closed output pipe is a write error we report. */
-static int setup_signals(void)
-{
-	sigset_t set;
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) < 0) {
-		recv_err("sigaction(SIGPIPE): %s", strerror(errno));
-		return -1;
-	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
-		recv_err("sigprocmask: %s", strerror(errno));
-		return -1;
-	}
-	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		recv_err("signalfd: %s", strerror(errno));
-	return fd;
-}
 
 int main(int argc, char **argv)
 {
@@ -82,37 +47,39 @@ int main(int argc, char **argv)
 	}
 
 	int rc = EX_OK;
-	int out_fd = STDOUT_FILENO, raw_fd = -1, sigfd = -1;
+	int sigfd = -1;
+	/* The descriptors live in ctx: SIGHUP may replace them. */
+	struct recv_ctx ctx = {
+		.opts = &opts,
+		.out = &output,
+		.raw_fd = -1,
+	};
+	output.fd = STDOUT_FILENO;
 
 	if (opts.output_path != NULL) {
-		out_fd = open_out("output", opts.output_path, O_TRUNC);
-		if (out_fd < 0)
+		output.fd = recv_files_open("output", opts.output_path);
+		if (output.fd < 0)
 			return EX_CANTCREAT;
 	}
 	if (opts.raw_path != NULL) {
-		raw_fd = open_out("raw", opts.raw_path, O_APPEND);
-		if (raw_fd < 0) {
+		ctx.raw_fd = recv_files_open("raw", opts.raw_path);
+		if (ctx.raw_fd < 0) {
 			rc = EX_CANTCREAT;
 			goto out;
 		}
 	}
-	if (recv_output_init(&output, out_fd, opts.cell_id, opts.run_id) < 0) {
+	if (recv_output_init(&output, output.fd, opts.cell_id, opts.run_id) < 0) {
 		/* options.c bounds the ids, so this is a bug in the bounds. */
 		recv_err("internal: --cell-id/--run-id do not fit the output line");
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	sigfd = setup_signals();
+	sigfd = recv_signals_setup();
 	if (sigfd < 0) {
 		rc = EX_OSERR;
 		goto out;
 	}
 
-	struct recv_ctx ctx = {
-		.opts = &opts,
-		.out = &output,
-		.raw_fd = raw_fd,
-	};
 	if (opts.input_path != NULL)
 		rc = recv_input_run(&ctx, sigfd);
 	else
@@ -128,11 +95,11 @@ int main(int argc, char **argv)
 out:
 	if (sigfd >= 0)
 		close(sigfd);
-	if (raw_fd >= 0 && close(raw_fd) < 0 && rc == EX_OK) {
+	if (ctx.raw_fd >= 0 && close(ctx.raw_fd) < 0 && rc == EX_OK) {
 		recv_err("--raw=%s: %s", opts.raw_path, strerror(errno));
 		rc = EX_IOERR;
 	}
-	if (out_fd != STDOUT_FILENO && close(out_fd) < 0 && rc == EX_OK) {
+	if (output.fd != STDOUT_FILENO && close(output.fd) < 0 && rc == EX_OK) {
 		recv_err("--output=%s: %s", opts.output_path, strerror(errno));
 		rc = EX_IOERR;
 	}

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sysexits.h>
@@ -17,6 +16,7 @@
 #include "recv/listen.h"
 #include "recv/log.h"
 #include "recv/server.h"
+#include "recv/signals.h"
 
 /* epoll_event.data.u64 = kind << 32 | slot */
 enum kind { KIND_LISTEN = 1, KIND_SIGNAL, KIND_CONN, KIND_TIMER };
@@ -336,19 +336,20 @@ static int on_timer(struct server *s, unsigned slot)
 
 static int on_signal(struct server *s, bool *stop)
 {
-	struct signalfd_siginfo si;
-	ssize_t n = read(s->sigfd, &si, sizeof(si));
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	switch (recv_signals_take(s->sigfd, s->c)) {
+	case RECV_SIGNAL_NONE:
 		return EX_OK;
-	if (n != (ssize_t)sizeof(si)) {
-		recv_err("signalfd: %s", n < 0 ? strerror(errno) : "short read");
+	case RECV_SIGNAL_STOP:
+		*stop = true;
+		return EX_OK;
+	case RECV_SIGNAL_IO_ERROR:
+		*stop = true;
+		return EX_IOERR;
+	case RECV_SIGNAL_ERROR:
+	default:
 		*stop = true;
 		return EX_OSERR;
 	}
-	recv_info("%s received, stopping", strsignal((int)si.ssi_signo));
-	*stop = true;
-	return EX_OK;
 }
 
 static int loop(struct server *s)
