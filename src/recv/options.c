@@ -28,6 +28,10 @@ const char recv_usage_text[] =
 	"  --silence-window=SECS  report agent_silenced after SECS without a\n"
 	"                         frame (default 10, 0 turns it off)\n"
 	"  --count=N              exit 0 after N frames\n"
+	"  --format=json|text     JSON Lines (default), or aligned text lines\n"
+	"  --summary[=FILE]       at the end, report what the run showed on\n"
+	"                         stderr (or in FILE)\n"
+	"  --summary-format=text|json  the report as text (default) or JSON\n"
 	"  -h, --help             show this help and exit\n"
 	"      --version          show the version and exit\n";
 
@@ -35,7 +39,9 @@ const char recv_usage_text[] =
 enum kind {
 	K_PATH,    /* non-empty; at most max bytes when max > 0 -> const char * */
 	K_ID,      /* 1..RECV_ID_MAX_BYTES of valid UTF-8 -> const char * */
+	K_OPT_PATH, /* as K_PATH; no value stores RECV_SUMMARY_STDERR */
 	K_U64,     /* strict decimal within [min, max] -> uint64_t */
+	K_CHOICE,  /* one of the words in choices -> its index, unsigned */
 	K_HELP,    /* no value: the parse ends with RECV_OPTIONS_HELP */
 	K_VERSION, /* no value: the parse ends with RECV_OPTIONS_VERSION */
 };
@@ -47,7 +53,12 @@ struct spec {
 	uint64_t min, max;  /* K_U64: the range; K_PATH: max bytes (0: any) */
 	const char *allowed; /* K_U64: what the number is ("whole seconds") */
 	const char *note;    /* K_U64: appended to the range ("0 = off"), or NULL */
+	const char *const *choices; /* K_CHOICE: the words, NULL-terminated,
+	                               in the order of their enum */
 };
+
+/* In the order of enum recv_format. */
+static const char *const format_words[] = { "json", "text", NULL };
 
 /* offsetof, refusing at compile time a field of another type than the row's
  * kind stores. */
@@ -56,23 +67,32 @@ struct spec {
 	 0 * sizeof(_Generic(((struct recv_options *)0)->field, type: 1)))
 #define STR(field) DEST_AS(field, const char *)
 #define U64(field) DEST_AS(field, uint64_t)
+#define UNS(field) DEST_AS(field, unsigned)
 /* sun_path holds the name and its NUL. */
 #define SUN_PATH_MAX_BYTES (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 /* The whole command line.  getopt's table is derived from this one, so an
  * option exists exactly when it has a row here. */
 static const struct spec specs[] = {
-	{ "listen", K_PATH, STR(listen_path), 0, SUN_PATH_MAX_BYTES, NULL, NULL },
-	{ "input", K_PATH, STR(input_path), 0, 0, NULL, NULL },
-	{ "output", K_PATH, STR(output_path), 0, 0, NULL, NULL },
-	{ "raw", K_PATH, STR(raw_path), 0, 0, NULL, NULL },
-	{ "cell-id", K_ID, STR(cell_id), 0, 0, NULL, NULL },
-	{ "run-id", K_ID, STR(run_id), 0, 0, NULL, NULL },
-	{ "silence-window", K_U64, U64(silence_window_s), 0,
-	  RECV_MAX_SILENCE_S, "whole seconds", "0 turns it off" },
-	{ "count", K_U64, U64(count), 1, UINT64_MAX, "an integer", NULL },
-	{ "help", K_HELP, 0, 0, 0, NULL, NULL },
-	{ "version", K_VERSION, 0, 0, 0, NULL, NULL },
+	{ .name = "listen", .kind = K_PATH, .dest = STR(listen_path),
+	  .max = SUN_PATH_MAX_BYTES },
+	{ .name = "input", .kind = K_PATH, .dest = STR(input_path) },
+	{ .name = "output", .kind = K_PATH, .dest = STR(output_path) },
+	{ .name = "raw", .kind = K_PATH, .dest = STR(raw_path) },
+	{ .name = "cell-id", .kind = K_ID, .dest = STR(cell_id) },
+	{ .name = "run-id", .kind = K_ID, .dest = STR(run_id) },
+	{ .name = "silence-window", .kind = K_U64,
+	  .dest = U64(silence_window_s), .min = 0, .max = RECV_MAX_SILENCE_S,
+	  .allowed = "whole seconds", .note = "0 turns it off" },
+	{ .name = "count", .kind = K_U64, .dest = U64(count), .min = 1,
+	  .max = UINT64_MAX, .allowed = "an integer" },
+	{ .name = "format", .kind = K_CHOICE, .dest = UNS(format),
+	  .choices = format_words },
+	{ .name = "summary", .kind = K_OPT_PATH, .dest = STR(summary_path) },
+	{ .name = "summary-format", .kind = K_CHOICE,
+	  .dest = UNS(summary_format), .choices = format_words },
+	{ .name = "help", .kind = K_HELP },
+	{ .name = "version", .kind = K_VERSION },
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
@@ -112,17 +132,39 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max,
 	return true;
 }
 
-/* Check value against its row and store it. */
+/* "a, b or c" into buf. */
+static const char *words(const char *const *w, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; w[k] != NULL && len < cap; k++) {
+		const char *sep = k == 0 ? "" : w[k + 1] == NULL ? " or " : ", ";
+		int n = snprintf(buf + len, cap - len, "%s%s", sep, w[k]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	return buf;
+}
+
+/* Check value (NULL: none given) against its row and store it. */
 static enum recv_options_result apply(const struct spec *sp, const char *value,
 				      struct recv_options *opts, char *err,
 				      size_t errcap)
 {
 	char *dest = (char *)opts + sp->dest;
-	size_t len = strlen(value);
+	size_t len = value ? strlen(value) : 0;
 	uint64_t v;
+	char list[RECV_OPTIONS_ERR_BYTES / 2];
 
 	switch (sp->kind) {
+	case K_OPT_PATH:
+		if (value == NULL)
+			value = RECV_SUMMARY_STDERR;
+		/* fall through */
 	case K_PATH:
+		len = strlen(value);
 		if (len == 0)
 			return usage(err, errcap,
 				     "--%s='': empty; allowed: a file name",
@@ -152,12 +194,30 @@ static enum recv_options_result apply(const struct spec *sp, const char *value,
 				     sp->note ? ")" : "");
 		memcpy(dest, &v, sizeof(v));
 		return RECV_OPTIONS_RUN;
+	case K_CHOICE:
+		for (unsigned k = 0; sp->choices[k] != NULL; k++) {
+			if (strcmp(value, sp->choices[k]) == 0) {
+				memcpy(dest, &k, sizeof(k));
+				return RECV_OPTIONS_RUN;
+			}
+		}
+		return usage(err, errcap, "--%s='%s': not allowed; allowed: %s",
+			     sp->name, value, words(sp->choices, list, sizeof(list)));
 	case K_HELP:
 		return RECV_OPTIONS_HELP;
 	case K_VERSION:
 	default:
 		return RECV_OPTIONS_VERSION;
 	}
+}
+
+/* The row of an option (the name must be in the table). */
+static size_t spec_index(const char *name)
+{
+	size_t i = 0;
+	while (i < N_SPECS - 1 && strcmp(specs[i].name, name) != 0)
+		i++;
+	return i;
 }
 
 enum recv_options_result recv_options_parse(int argc, char **argv,
@@ -170,13 +230,16 @@ enum recv_options_result recv_options_parse(int argc, char **argv,
 
 	memset(opts, 0, sizeof(*opts));
 	opts->silence_window_s = RECV_DEFAULT_SILENCE_S;
+	opts->summary_format = RECV_FORMAT_TEXT;
 	if (errcap > 0)
 		err[0] = '\0';
 	memset(longopts, 0, sizeof(longopts));
 	for (size_t i = 0; i < N_SPECS; i++) {
 		bool takes = specs[i].kind != K_HELP && specs[i].kind != K_VERSION;
 		longopts[i].name = specs[i].name;
-		longopts[i].has_arg = takes ? required_argument : no_argument;
+		longopts[i].has_arg = specs[i].kind == K_OPT_PATH ? optional_argument
+				      : takes ? required_argument
+					      : no_argument;
 		longopts[i].val = SPEC_VAL_BASE + (int)i;
 		if (specs[i].kind == K_HELP)
 			help_val = longopts[i].val;
@@ -208,14 +271,15 @@ enum recv_options_result recv_options_parse(int argc, char **argv,
 
 		size_t i = (size_t)(c - SPEC_VAL_BASE);
 		if (longopts[i].has_arg != no_argument) {
+			const char *shown = optarg ? optarg : "";
 			if (given[i] != NULL)
 				return usage(err, errcap,
 					     "--%s given twice ('%s' and '%s'); allowed: once",
-					     specs[i].name, given[i], optarg);
-			given[i] = optarg;
+					     specs[i].name, given[i], shown);
+			given[i] = shown;
 		}
 		enum recv_options_result r =
-			apply(&specs[i], optarg ? optarg : "", opts, err, errcap);
+			apply(&specs[i], optarg, opts, err, errcap);
 		if (r != RECV_OPTIONS_RUN)
 			return r;
 	}
@@ -230,5 +294,10 @@ enum recv_options_result recv_options_parse(int argc, char **argv,
 	if (opts->listen_path == NULL && opts->input_path == NULL)
 		return usage(err, errcap,
 			     "neither --listen nor --input given; allowed: exactly one of them");
+	if (given[spec_index("summary-format")] != NULL &&
+	    opts->summary_path == NULL)
+		return usage(err, errcap,
+			     "--summary-format='%s' without --summary; allowed: with --summary",
+			     format_words[opts->summary_format]);
 	return RECV_OPTIONS_RUN;
 }
