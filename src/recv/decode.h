@@ -1,8 +1,9 @@
 /*
- * decode.h - one byte stream (a connection or a capture) into JSON lines.
+ * decode.h - one byte stream (a connection or a capture) into lines.
  *
  * Promises: recv_decode_feed hands the bytes of one read to the stream's
- * wire_stream decoder and turns every outcome into exactly one line:
+ * wire_stream decoder and turns every outcome into exactly one line
+ * (JSON or text, as output.h renders it):
  * a frame line per good frame, an error line per bad frame (the stream
  * goes on), an error line for a framing error (the caller closes the
  * stream).  It stops early, with RECV_DECODE_DONE, the moment --count

@@ -46,7 +46,11 @@ int recv_files_reopen(struct recv_ctx *c)
 	if (o->output_path != NULL) {
 		if (recv_output_flush(c->out) < 0)
 			return -1;
+		int old = c->out->fd;
 		switch_to("output", o->output_path, &c->out->fd);
+		/* A new text file starts with its column titles too. */
+		if (c->out->fd != old && recv_output_header(c->out) < 0)
+			return -1;
 	}
 	if (o->raw_path != NULL && c->raw_fd >= 0)
 		switch_to("raw", o->raw_path, &c->raw_fd);

@@ -9,7 +9,8 @@
  * The switch falls between two whole lines (lines are only ever written
  * whole) and between two reads (--raw gets each read's bytes in one
  * piece), so nothing is lost and no line is split; the old files hold
- * everything up to the switch, the new ones everything after it.  When a
+ * everything up to the switch, the new ones everything after it (a new
+ * text --output starts with the column titles, as the first did).  When a
  * path cannot be opened, the old descriptor is kept and the error logged:
  * records keep going to the renamed file rather than nowhere.
  */

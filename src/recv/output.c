@@ -32,25 +32,6 @@ int recv_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int recv_output_init(struct recv_output *o, int fd, const char *cell_id,
-		     const char *run_id, unsigned format, bool color)
-{
-	o->fd = fd;
-	o->len = 0;
-	o->format = format;
-	o->color = color && format == RECV_FORMAT_TEXT;
-	size_t n = recv_render_suffix(o->suffix, sizeof(o->suffix), cell_id,
-				      run_id);
-	if (n == SIZE_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
-	o->suffix_len = n;
-	if (format == RECV_FORMAT_TEXT)
-		o->len = recv_text_header(o->buf, sizeof(o->buf), o->color);
-	return 0;
-}
-
 int recv_output_flush(struct recv_output *o)
 {
 	if (o->len == 0)
@@ -82,12 +63,42 @@ static void commit(struct recv_output *o, size_t n, const char *what)
 	o->len += n;
 }
 
+int recv_output_init(struct recv_output *o, int fd, const char *cell_id,
+		     const char *run_id, unsigned format, bool color)
+{
+	o->fd = fd;
+	o->len = 0;
+	o->format = format;
+	o->color = color && format == RECV_FORMAT_TEXT;
+	size_t n = recv_render_suffix(o->suffix, sizeof(o->suffix), cell_id,
+				      run_id);
+	if (n == SIZE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	o->suffix_len = n;
+	return recv_output_header(o);
+}
+
+int recv_output_header(struct recv_output *o)
+{
+	if (o->format != RECV_FORMAT_TEXT)
+		return 0;
+	if (reserve(o) < 0)
+		return -1;
+	commit(o, recv_text_header(o->buf + o->len, sizeof(o->buf) - o->len,
+				   o->color),
+	       "header");
+	return 0;
+}
+
 static bool text(const struct recv_output *o)
 {
 	return o->format == RECV_FORMAT_TEXT;
 }
 
-/* Where the next line goes, and its room. */
+/* Where the next line goes, and its room: the first two arguments of
+ * every renderer. */
 #define AT(o) ((o)->buf + (o)->len), (sizeof((o)->buf) - (o)->len)
 
 int recv_output_frame(struct recv_output *o, const struct recv_stamp *st,

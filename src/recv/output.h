@@ -64,6 +64,9 @@ int recv_output_conn_close(struct recv_output *o, const struct recv_stamp *st,
 			   uint64_t conn, const char *why, uint64_t frames,
 			   uint64_t bytes);
 int recv_output_flush(struct recv_output *o);
+/* Text: the column titles (init writes them first; files.c again at the
+ * top of a reopened --output).  JSON: nothing. */
+int recv_output_header(struct recv_output *o);
 
 /* Write all of buf to fd (EINTR retried, EAGAIN waited out with poll).
  * Returns 0, or -1 with errno. */

@@ -5,7 +5,8 @@
 # new --output together hold every frame exactly once, in order, each line
 # whole, each file ending on a newline; the old and the new --raw, put end
 # to end, are exactly the bytes sent.  A path that cannot be reopened (a
-# directory is in the way) keeps the old file in use, with a warning.
+# directory is in the way) keeps the old file in use, with a warning.  A
+# text --output starts again with its column titles.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 require_recv
 
@@ -92,4 +93,20 @@ r.lines_when(sys.argv[2], lambda l: any(o.get("guest_pid") == 424242 for o in l)
              what="the frame in the old file")
 PY
 kill "$RECV_PID"; wait "$RECV_PID" || fail "receiver: exit $? on SIGTERM"
+
+# --format=text: the new file starts with the column titles too.
+start_recv "$T/sock" "$T/text" --format=text --silence-window=0 2>"$T/err.text"
+mv "$T/text" "$T/text.1"
+kill -HUP "$RECV_PID"
+wait_until 10 test -s "$T/text" || fail "text output not reopened"
+recv_py - "$T/sock" "$T/text" <<'PY' || fail "text after the reopen"
+import sys, recvlib as r
+s = r.connect(sys.argv[1]); s.sendall(r.event(guest_pid=77, guest_comm="after"))
+r.wait_for(lambda: open(sys.argv[2]).read().endswith(" " + r.text_line(1, "spawn", 77, "after") + "\n"),
+           what="the frame in the new text file")
+lines = open(sys.argv[2]).read().split("\n")
+r.check(lines[0] == "%-12s %s" % ("TIME", r.text_line("CONN", "EVENT", "PID", "COMM/DETAIL")),
+        "first line of the new file: %r" % lines[0])
+PY
+kill "$RECV_PID"; wait "$RECV_PID" || fail "text receiver: exit $? on SIGTERM"
 exit 0
