@@ -54,7 +54,10 @@ int recv_files_reopen(struct recv_ctx *c)
 	}
 	if (o->raw_path != NULL && c->raw_fd >= 0)
 		switch_to("raw", o->raw_path, &c->raw_fd);
-	recv_info("SIGHUP: reopened%s%s", o->output_path ? " --output" : "",
-		  o->raw_path ? " --raw" : "");
+	if (o->output_path == NULL && o->raw_path == NULL)
+		recv_info("SIGHUP: nothing to reopen (output on standard output, no --raw)");
+	else
+		recv_info("SIGHUP: reopened%s%s", o->output_path ? " --output" : "",
+			  o->raw_path ? " --raw" : "");
 	return 0;
 }

@@ -38,6 +38,7 @@ const char recv_usage_text[] =
 /* How a value is checked and where it goes. */
 enum kind {
 	K_PATH,    /* non-empty; at most max bytes when max > 0 -> const char * */
+	K_LISTEN,  /* the listen address, its own grammar (listen_address) */
 	K_ID,      /* 1..RECV_ID_MAX_BYTES of valid UTF-8 -> const char * */
 	K_OPT_PATH, /* as K_PATH; no value stores RECV_SUMMARY_STDERR */
 	K_U64,     /* strict decimal within [min, max] -> uint64_t */
@@ -74,7 +75,7 @@ static const char *const format_words[] = { "json", "text", NULL };
 /* The whole command line.  getopt's table is derived from this one, so an
  * option exists exactly when it has a row here. */
 static const struct spec specs[] = {
-	{ .name = "listen", .kind = K_PATH, .dest = STR(listen_path),
+	{ .name = "listen", .kind = K_LISTEN, .dest = STR(listen_path),
 	  .max = SUN_PATH_MAX_BYTES },
 	{ .name = "input", .kind = K_PATH, .dest = STR(input_path) },
 	{ .name = "output", .kind = K_PATH, .dest = STR(output_path) },
@@ -148,6 +149,26 @@ static const char *words(const char *const *w, char *buf, size_t cap)
 	return buf;
 }
 
+/* --listen: a Unix socket path that fits sun_path.  Every address form
+ * the receiver listens on is told apart here, in one place. */
+static enum recv_options_result listen_address(const struct spec *sp,
+					       const char *value,
+					       struct recv_options *opts,
+					       char *err, size_t errcap)
+{
+	size_t len = strlen(value);
+
+	if (len == 0)
+		return usage(err, errcap, "--%s='': empty; allowed: a file name",
+			     sp->name);
+	if (len > sp->max)
+		return usage(err, errcap,
+			     "--%s='%s': path too long; allowed: at most %" PRIu64 " bytes",
+			     sp->name, value, sp->max);
+	opts->listen_path = value;
+	return RECV_OPTIONS_RUN;
+}
+
 /* Check value (NULL: none given) against its row and store it. */
 static enum recv_options_result apply(const struct spec *sp, const char *value,
 				      struct recv_options *opts, char *err,
@@ -159,6 +180,8 @@ static enum recv_options_result apply(const struct spec *sp, const char *value,
 	char list[RECV_OPTIONS_ERR_BYTES / 2];
 
 	switch (sp->kind) {
+	case K_LISTEN:
+		return listen_address(sp, value, opts, err, errcap);
 	case K_OPT_PATH:
 		if (value == NULL)
 			value = RECV_SUMMARY_STDERR;

@@ -109,4 +109,15 @@ r.check(lines[0] == "%-12s %s" % ("TIME", r.text_line("CONN", "EVENT", "PID", "C
         "first line of the new file: %r" % lines[0])
 PY
 kill "$RECV_PID"; wait "$RECV_PID" || fail "text receiver: exit $? on SIGTERM"
+
+# Output on stdout and no --raw: SIGHUP has nothing to reopen, says so,
+# and the receiver goes on.
+bg "$RECV" --listen="$T/sock2" >"$T/stdout.jsonl" 2>"$T/err.stdout"
+RECV_PID=$BG_PID
+wait_until 10 socket_listening "$T/sock2" || fail "receiver did not listen on $T/sock2"
+kill -HUP "$RECV_PID"
+wait_until 10 grep -q 'SIGHUP: nothing to reopen' "$T/err.stdout" ||
+	fail "no log line for a HUP with nothing to reopen: $(cat "$T/err.stdout")"
+kill -0 "$RECV_PID" || fail "receiver gone after SIGHUP"
+kill "$RECV_PID"; wait "$RECV_PID" || fail "stdout receiver: exit $? on SIGTERM"
 exit 0
