@@ -288,5 +288,5 @@ int main(void)
 		cmocka_unit_test(mono_saturates_instead_of_wrapping),
 		cmocka_unit_test(mono_of_a_record_stamped_now_is_monotonic_now),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-audit-record", tests, NULL, NULL);
 }
