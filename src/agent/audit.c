@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "audit_ctl.h"
 #include "audit_record.h"
 
 /* Receive buffer for the record socket: a burst of ~10k records. */
@@ -41,7 +40,7 @@ static void on_record(void *ctx, uint16_t type, const char *text, size_t len)
 	if (audit_record_parse(text, len, &rec) != 0 ||
 	    !(rec.have & AUDIT_HAVE_PID))
 		return;
-	if (rec.pid == a->self)
+	if (rec.pid == a->k.self)
 		return;
 	unsigned probes = audit_classify(&rec, a->armed);
 	if (probes == 0)
@@ -100,24 +99,24 @@ static void on_events(void *ctx, uint32_t events)
 	int err;
 
 	(void)events;
-	err = audit_nl_read(&a->ev, AUDIT_READ_BATCH);
+	err = audit_nl_read(&a->k.ev, AUDIT_READ_BATCH);
 	if (err == 0)
 		return;
 	/* Not a transient condition: with a level-triggered fd, carrying on
 	 * would spin.  The rules stay until audit_stop(). */
 	agent_log(LOG_ERR, "audit: receive: %s; the audit probes stop", strerror(-err));
 	stats_add(STAT_DROP_AUDIT, 1);
-	(void)reactor_del(a->reactor, a->ev.sock.fd);
+	(void)reactor_del(a->reactor, a->k.ev.sock.fd);
 	a->ev_in_reactor = false;
 	a->armed = 0;
 }
 
-static void on_ctl(void *ctx, uint32_t events)
+static void on_req(void *ctx, uint32_t events)
 {
 	struct audit *a = ctx;
 
 	(void)events;
-	(void)audit_nl_read(&a->ctl, AUDIT_READ_BATCH);
+	(void)audit_nl_read(&a->k.req, AUDIT_READ_BATCH);
 }
 
 static void on_poll(void *ctx, uint32_t events)
@@ -127,8 +126,8 @@ static void on_poll(void *ctx, uint32_t events)
 
 	(void)events;
 	clock_timer_ack(&a->poll);
-	/* The answer arrives on ctl and is handled by on_ctl. */
-	err = audit_nl_send(&a->ctl, AUDIT_GET, 0, NULL, 0, NULL);
+	/* The answer arrives on ctl and is handled by on_req. */
+	err = audit_nl_send(&a->k.req, AUDIT_GET, 0, NULL, 0, NULL);
 	if (err < 0 && err != -EAGAIN)
 		agent_log(LOG_DEBUG, "audit: status poll: %s", strerror(-err));
 	err = clock_timer_arm_in(&a->poll, AUDIT_POLL_INTERVAL_NS);
@@ -157,12 +156,12 @@ static int add_to_reactor(struct audit *a)
 {
 	int err;
 
-	if (reactor_add(a->reactor, a->ev.sock.fd, EPOLLIN, on_events, a) < 0)
+	if (reactor_add(a->reactor, a->k.ev.sock.fd, EPOLLIN, on_events, a) < 0)
 		return -errno;
 	a->ev_in_reactor = true;
-	if (reactor_add(a->reactor, a->ctl.sock.fd, EPOLLIN, on_ctl, a) < 0)
+	if (reactor_add(a->reactor, a->k.req.sock.fd, EPOLLIN, on_req, a) < 0)
 		return -errno;
-	a->ctl_in_reactor = true;
+	a->req_in_reactor = true;
 	err = clock_timer_open(&a->poll, a->reactor, on_poll, a);
 	if (err == 0)
 		err = clock_timer_arm_in(&a->poll, AUDIT_POLL_INTERVAL_NS);
@@ -175,21 +174,21 @@ static void teardown(struct audit *a)
 {
 	clock_timer_close(&a->poll);
 	if (a->ev_in_reactor)
-		(void)reactor_del(a->reactor, a->ev.sock.fd);
-	if (a->ctl_in_reactor)
-		(void)reactor_del(a->reactor, a->ctl.sock.fd);
-	a->ev_in_reactor = a->ctl_in_reactor = false;
-	if (a->ctl.sock.nl != NULL) {
-		audit_ctl_delete_rules(a, 0, true);
+		(void)reactor_del(a->reactor, a->k.ev.sock.fd);
+	if (a->req_in_reactor)
+		(void)reactor_del(a->reactor, a->k.req.sock.fd);
+	a->ev_in_reactor = a->req_in_reactor = false;
+	if (a->k.req.sock.nl != NULL) {
+		audit_ctl_delete_rules(&a->k, 0, true);
 		/* Last look at the kernel's lost counter. */
 		struct audit_status st;
-		if (a->armed && audit_nl_status_get(&a->ctl, &st) == 0)
+		if (a->armed && audit_nl_status_get(&a->k.req, &st) == 0)
 			account_lost(a, st.lost);
-		audit_ctl_restore_status(a);
+		audit_ctl_restore_status(&a->k);
 	}
-	audit_ctl_unregister(a);
-	audit_nl_close(&a->ev);
-	audit_nl_close(&a->ctl);
+	audit_ctl_unregister(&a->k);
+	audit_nl_close(&a->k.ev);
+	audit_nl_close(&a->k.req);
 	a->armed = 0;
 }
 
@@ -201,12 +200,12 @@ int audit_start(struct audit *a, const struct source_env *env, unsigned want_wir
 	int err;
 
 	memset(a, 0, sizeof(*a));
-	nlsock_init(&a->ctl.sock);
-	nlsock_init(&a->ev.sock);
+	nlsock_init(&a->k.req.sock);
+	nlsock_init(&a->k.ev.sock);
 	clock_timer_init(&a->poll);
 	a->reactor = env->r;
 	a->pump = env->pump;
-	a->self = (uint32_t)getpid();
+	a->k.self = (uint32_t)getpid();
 	a->handlers = (struct audit_nl_handlers){
 		.record = on_record, .status = on_status, .overrun = on_overrun, .ctx = a,
 	};
@@ -225,21 +224,21 @@ int audit_start(struct audit *a, const struct source_env *env, unsigned want_wir
 				  "audit rules are not implemented for this architecture");
 		goto fail;
 	}
-	err = audit_nl_open(&a->ctl, &a->handlers);
+	err = audit_nl_open(&a->k.req, &a->handlers);
 	if (err < 0) {
 		source_fail(msg, err, "cannot open the audit netlink socket: %s%s",
 			    strerror(-err), err == -EPROTONOSUPPORT ?
 			    " (kernel without CONFIG_AUDIT)" : "");
 		goto fail;
 	}
-	err = audit_nl_status_get(&a->ctl, &st);
+	err = audit_nl_status_get(&a->k.req, &st);
 	if (err < 0) {
 		source_fail(msg, err, "AUDIT_GET failed: %s%s", strerror(-err),
 			    err == -EPERM || err == -ECONNREFUSED
 			    ? " (needs CAP_AUDIT_CONTROL in the initial namespaces)" : "");
 		goto fail;
 	}
-	a->saved = st;
+	a->k.saved = st;
 	a->lost_seen = st.lost;
 	if (st.enabled == 2) {
 		err = source_fail(msg, -EPERM, "the audit configuration is locked (enabled=2)");
@@ -254,23 +253,23 @@ int audit_start(struct audit *a, const struct source_env *env, unsigned want_wir
 	 * would make the kernel send it AUDIT_REPLACE and wait, inside our
 	 * sendto(), for room in its socket: unbounded if it is not reading
 	 * (stopped, busy).  A dead one's registration is replaced at once. */
-	if (st.pid != 0 && st.pid != a->self && pid_alive((pid_t)st.pid)) {
+	if (st.pid != 0 && st.pid != a->k.self && pid_alive((pid_t)st.pid)) {
 		err = source_fail(msg, -EEXIST,
 				  "another audit daemon (pid %u) is registered", st.pid);
 		goto fail;
 	}
 
-	err = audit_nl_open(&a->ev, &a->handlers);
+	err = audit_nl_open(&a->k.ev, &a->handlers);
 	if (err < 0) {
 		source_fail(msg, err, "cannot open the audit netlink socket: %s",
 			    strerror(-err));
 		goto fail;
 	}
-	err = nlsock_set_rcvbuf(&a->ev.sock, AUDIT_RCVBUF_BYTES);
+	err = nlsock_set_rcvbuf(&a->k.ev.sock, AUDIT_RCVBUF_BYTES);
 	if (err < 0)
 		agent_log(LOG_DEBUG, "audit: cannot size the receive buffer: %s",
 			  strerror(-err));
-	err = audit_ctl_register(a);
+	err = audit_ctl_register(&a->k);
 	if (err == -EEXIST) {
 		source_fail(msg, err, "another audit daemon (pid %u) is registered", st.pid);
 		goto fail;
@@ -280,13 +279,13 @@ int audit_start(struct audit *a, const struct source_env *env, unsigned want_wir
 			    strerror(-err));
 		goto fail;
 	}
-	err = audit_ctl_tune_status(a, &st);
+	err = audit_ctl_tune_status(&a->k, &st);
 	if (err < 0) {
 		source_fail(msg, err, "cannot enable auditing: %s", strerror(-err));
 		goto fail;
 	}
-	audit_ctl_remove_stale(a);
-	unsigned armed = audit_ctl_install_rules(a, want, &err, msg);
+	audit_ctl_remove_stale(&a->k);
+	unsigned armed = audit_ctl_install_rules(&a->k, want, &err, msg);
 	if (armed == 0)
 		goto fail;
 	err = add_to_reactor(a);
@@ -297,8 +296,8 @@ int audit_start(struct audit *a, const struct source_env *env, unsigned want_wir
 	a->armed = armed;
 	msg->armed = to_wire_mask(armed);
 	size_t n = 0;
-	for (size_t i = 0; i < a->n_rules; i++)
-		n += a->installed[i];
+	for (size_t i = 0; i < a->k.n_rules; i++)
+		n += a->k.installed[i];
 	agent_log(LOG_INFO, "audit: armed%s%s (%zu rules, registered as the audit daemon)",
 		  armed & AUDIT_PROBE_CONNECT ? " net.connect_attempted" : "",
 		  armed & AUDIT_PROBE_DENIED ? " capability.denied" : "", n);

@@ -40,8 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit_ctl.h"
 #include "audit_nl.h"
-#include "audit_rules.h"
 #include "source.h"
 
 /* The probes this source can serve, as a mask of (1u << enum wire_probe). */
@@ -55,18 +55,10 @@ struct audit {
 	struct reactor *reactor;
 	struct pump *pump;
 	struct audit_nl_handlers handlers;
-	struct audit_nl ctl;            /* requests; the periodic AUDIT_GET */
-	struct audit_nl ev;             /* registered as the audit daemon */
+	struct audit_ctl k;             /* the sockets, rules and status */
 	struct clock_timer poll;        /* AUDIT_GET for the lost counter */
-	bool ev_in_reactor, ctl_in_reactor;
-	uint32_t self;
+	bool ev_in_reactor, req_in_reactor;
 	unsigned armed;                 /* AUDIT_PROBE_* */
-	struct audit_rule rules[AUDIT_RULES_MAX];
-	bool installed[AUDIT_RULES_MAX];
-	size_t n_rules;
-	bool registered;
-	struct audit_status saved;      /* status before we changed it */
-	uint32_t changed;               /* AUDIT_STATUS_* we changed */
 	uint32_t lost_seen;
 	bool enobufs_logged;
 };

@@ -132,6 +132,7 @@ struct fswatch {
 	int fan_fd;               /* -1 when not in use */
 	bool fan_pidfd;           /* the group reports pidfds */
 	int ino_fd;               /* -1 until a watch needs inotify */
+	reactor_fn read_inotify;  /* its handler (fswatch_source.c), for arming */
 	struct clock_timer rearm; /* runs while some watch is lost */
 	int proc_fd;              /* /proc, for comm lookups */
 	uint32_t self_pid;

@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,11 @@
 #include <unistd.h>
 
 #include "fswatch_impl.h"
+
+const char *fswatch_api_name(enum fswatch_api api)
+{
+	return api == FSWATCH_API_FANOTIFY ? "fanotify" : "inotify";
+}
 
 int fswatch_fid_of(int dirfd, const char *path, unsigned char *fid,
 		   size_t *fid_len)
@@ -68,7 +75,7 @@ static int ino_fd(struct fswatch *w)
 	w->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->ino_fd < 0)
 		return -errno;
-	if (reactor_add(w->reactor, w->ino_fd, EPOLLIN, fswatch_on_inotify, w) < 0) {
+	if (reactor_add(w->reactor, w->ino_fd, EPOLLIN, w->read_inotify, w) < 0) {
 		int err = -errno;
 
 		close(w->ino_fd);
@@ -324,4 +331,15 @@ void fswatch_presence(struct fswatch *w, struct fswatch_entry *e, uint32_t what)
 			    e->path);
 		stats_add(STAT_WATCH_LOST, 1);
 	}
+}
+
+void fswatch_log(struct fswatch *w, enum log_level level, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	agent_log_limited(&w->log, w->now_ns, level, "%s", msg);
 }

@@ -2,9 +2,10 @@
  * fswatch_impl.h - what the files of the declared-watch source share
  * (private to src/agent/fswatch*.c; see fswatch.h for the promises).
  *
- *   fswatch.c        start and stop, reading the descriptors
+ *   fswatch_source.c start and stop, reading the descriptors
  *   fswatch_arm.c    arming a watch (fanotify or inotify), losing it,
- *                    and re-arming lost watches from a timer
+ *                    re-arming lost watches from a timer, and the
+ *                    rate-limited log
  *   fswatch_actor.c  naming the actor (/proc and the pidfd), and the
  *                    agent's own open files
  *   fswatch_match.c  matching one decoded event to the watches
@@ -37,14 +38,10 @@ struct fswatch_handle_buf {
 	unsigned char bytes[MAX_HANDLE_SZ];
 };
 
+/* fswatch_arm.c */
 /* A runtime message the workload can provoke: rate-limited (fswatch.h). */
 void fswatch_log(struct fswatch *w, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* fswatch.c: the inotify descriptor's handler (it is opened lazily). */
-void fswatch_on_inotify(void *ctx, uint32_t events);
-
-/* fswatch_arm.c */
 /* fsid + file_handle of path (relative to dirfd), in the layout fanotify
  * reports.  0 or a negative errno value. */
 int fswatch_fid_of(int dirfd, const char *path, unsigned char *fid,

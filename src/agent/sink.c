@@ -1,7 +1,21 @@
 /*
- * sink.c - the stream's way out: the connection state machine, writing,
- * and the public calls (see sink.h; the transports are in sink_open.c,
- * the states in sink_impl.h).
+ * sink.c - the stream's way out: vsock, Unix socket, character device or
+ * stdout (see sink.h; opening each transport is in sink_open.c).
+ *
+ * One state machine per sink:
+ *
+ *   WAIT --timer--> CONNECTING --EPOLLOUT, SO_ERROR 0--> CONNECTED
+ *     ^                 |                                   |
+ *     +---- failure ----+------- EPIPE / hangup -------------+
+ *
+ * Every way back to WAIT closes the socket, rewinds a partly written record
+ * and arms the timer with the next backoff delay.  The stdout sink is
+ * CONNECTED from sink_start() on, or DEAD once stdout went away.
+ *
+ * A character device goes through the same machine: open() is its
+ * connect, and it is CONNECTING until the device first polls writable
+ * (a virtio-serial port whose host side is closed polls only EPOLLHUP,
+ * which is a failed attempt, retried with backoff).
  */
 #include "config.h"
 
@@ -16,7 +30,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "sink_impl.h"
+#include "backoff.h"
+#include "queue.h"
+#include "sink.h"
+#include "sink_open.h"
+#include "source.h"
 
 /* iovecs per write: each record is one or two, so this many records go out
  * in one sendmsg. */
@@ -30,8 +48,44 @@
  * window, then a count of what was held back. */
 #define SINK_CHURN_LOG_WINDOW_NS (60ULL * CLOCK_NS_PER_SEC)
 #define SINK_CHURN_LOG_BURST 5U
+/* stdout that cannot be polled (a regular file) and still said EAGAIN. */
+#define SINK_STDOUT_RETRY_NS (10ULL * CLOCK_NS_PER_MS)
 
-void sink_arm_timer(struct sink *s, uint64_t delay_ns)
+enum sink_state {
+	SINK_S_NEW,         /* created, not started */
+	SINK_S_WAIT,        /* no connection; the reconnect timer is armed */
+	SINK_S_CONNECTING,  /* non-blocking connect in flight */
+	SINK_S_CONNECTED,   /* writable (stdout: still open) */
+	SINK_S_DEAD,        /* stdout went away for good */
+};
+
+struct sink {
+	struct sink_addr addr;
+	char name[SINK_DESCRIBE_BYTES];
+	char log_what[SINK_DESCRIBE_BYTES + 8]; /* "sink <name>" */
+	struct reactor *r;
+	struct queue q;
+	enum sink_state state;
+	int fd;                 /* the socket, the device or 1; -1 when none */
+	bool fd_registered;     /* fd is in the reactor */
+	bool want_out;          /* EPOLLOUT is requested: the socket was full */
+	bool corked;            /* sink_push only queues (sink_cork) */
+	struct clock_timer timer; /* reconnect, or retry a write */
+	struct backoff backoff;
+	uint64_t rng;
+
+	/* stdout */
+	bool stdout_is_socket;
+	bool stdout_pollable;   /* epoll accepts fd 1 (not a regular file) */
+	int stdout_saved_flags; /* -1: not changed */
+
+	/* rate-limited logging */
+	unsigned fail_streak;        /* failed attempts since the last success */
+	uint64_t fail_logged_ns;     /* when the last failure line went out */
+	struct log_limit churn;      /* established / lost lines */
+};
+
+static void arm_timer(struct sink *s, uint64_t delay_ns)
 {
 	int err = clock_timer_arm_in(&s->timer, delay_ns);
 
@@ -42,7 +96,7 @@ void sink_arm_timer(struct sink *s, uint64_t delay_ns)
 			  s->name, strerror(-err));
 }
 
-void sink_close_fd(struct sink *s)
+static void close_fd(struct sink *s)
 {
 	if (s->fd < 0)
 		return;
@@ -60,15 +114,15 @@ void sink_close_fd(struct sink *s)
 static void schedule_reconnect(struct sink *s)
 {
 	s->state = SINK_S_WAIT;
-	sink_arm_timer(s, backoff_next(&s->backoff, &s->rng));
+	arm_timer(s, backoff_next(&s->backoff, &s->rng));
 }
 
 /* A connect attempt failed (err is the errno). */
-void sink_connect_failed(struct sink *s, int err)
+static void connect_failed(struct sink *s, int err)
 {
 	uint64_t now = clock_now_ns();
 
-	sink_close_fd(s);
+	close_fd(s);
 	s->fail_streak++;
 	if (s->fail_streak == 1) {
 		/* A listener that keeps coming and going would otherwise log
@@ -87,11 +141,11 @@ void sink_connect_failed(struct sink *s, int err)
 }
 
 /* An established connection died (err is the errno, 0 if unknown). */
-void sink_connection_lost(struct sink *s, int err)
+static void connection_lost(struct sink *s, int err)
 {
 	bool partial = queue_partial(&s->q);
 
-	sink_close_fd(s);
+	close_fd(s);
 	queue_rewind(&s->q);
 	agent_log_limited(&s->churn, clock_now_ns(), LOG_WARN, "sink %s: connection lost: %s; reconnecting%s", s->name,
 		  err ? strerror(err) : "peer hung up",
@@ -99,7 +153,7 @@ void sink_connection_lost(struct sink *s, int err)
 	schedule_reconnect(s);
 }
 
-void sink_stdout_gone(struct sink *s, int err)
+static void stdout_gone(struct sink *s, int err)
 {
 	if (s->fd_registered && reactor_del(s->r, s->fd) < 0)
 		agent_log(LOG_DEBUG, "sink %s: reactor_del: %s", s->name, strerror(errno));
@@ -141,7 +195,7 @@ static ssize_t write_records(struct sink *s, const struct iovec *iov, size_t n)
 
 /* Write what is queued until the kernel is full, the queue is empty or the
  * budget is used up.  Handles every outcome itself. */
-void sink_flush(struct sink *s)
+static void flush(struct sink *s)
 {
 	struct iovec iov[SINK_IOV_MAX];
 	size_t budget = SINK_FLUSH_BUDGET_BYTES;
@@ -163,7 +217,7 @@ void sink_flush(struct sink *s)
 				if (set_want_out(s, true) == 0)
 					break;
 			} else {
-				sink_arm_timer(s, 1);
+				arm_timer(s, 1);
 				break;
 			}
 			/* reactor_mod failed: keep writing rather than stall. */
@@ -180,17 +234,17 @@ void sink_flush(struct sink *s)
 					if (set_want_out(s, true) < 0) {
 						agent_log(LOG_WARN, "sink %s: reactor_mod: %s",
 							  s->name, strerror(errno));
-						sink_arm_timer(s, SINK_STDOUT_RETRY_NS);
+						arm_timer(s, SINK_STDOUT_RETRY_NS);
 					}
 				} else {
-					sink_arm_timer(s, SINK_STDOUT_RETRY_NS);
+					arm_timer(s, SINK_STDOUT_RETRY_NS);
 				}
 				break;
 			}
 			if (s->addr.kind == SINK_STDOUT)
-				sink_stdout_gone(s, err);
+				stdout_gone(s, err);
 			else
-				sink_connection_lost(s, err);
+				connection_lost(s, err);
 			break;
 		}
 		done = queue_advance(&s->q, (size_t)w);
@@ -201,7 +255,7 @@ void sink_flush(struct sink *s)
 	stats_set(STAT_QUEUED, queue_records(&s->q));
 }
 
-void sink_established(struct sink *s)
+static void established(struct sink *s)
 {
 	uint32_t ev = EPOLLRDHUP;
 
@@ -210,7 +264,7 @@ void sink_established(struct sink *s)
 	 * be polled is not registered: its EAGAIN is retried from the timer.) */
 	s->state = SINK_S_CONNECTED;
 	if (s->fd_registered && reactor_mod(s->r, s->fd, ev) < 0) {
-		sink_connection_lost(s, errno);
+		connection_lost(s, errno);
 		return;
 	}
 	s->want_out = false;
@@ -224,7 +278,148 @@ void sink_established(struct sink *s)
 		agent_log_limited(&s->churn, clock_now_ns(), LOG_INFO, "sink %s: connected; %zu records queued", s->name,
 			  queue_records(&s->q));
 	s->fail_streak = 0;
-	sink_flush(s);
+	flush(s);
+}
+
+static void on_socket(void *ctx, uint32_t events)
+{
+	struct sink *s = ctx;
+
+	if (s->fd < 0)
+		return;
+	if (s->state == SINK_S_CONNECTING) {
+		int err = sink_sock_error(s->fd);
+
+		if (err == 0 && (events & (EPOLLERR | EPOLLHUP)))
+			err = ECONNREFUSED;
+		if (err)
+			connect_failed(s, err);
+		else if (events & (EPOLLOUT | EPOLLRDHUP))
+			established(s);
+		return;
+	}
+	if (s->state != SINK_S_CONNECTED)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+		connection_lost(s, sink_sock_error(s->fd));
+		return;
+	}
+	if (events & EPOLLOUT)
+		flush(s);  /* it drops EPOLLOUT once the queue is empty */
+}
+
+/* A character device reports no error code with its hangup: a
+ * virtio-serial port polls EPOLLHUP while nothing on the host has it open,
+ * a tty when its line hung up. */
+static void on_chardev(void *ctx, uint32_t events)
+{
+	struct sink *s = ctx;
+
+	if (s->fd < 0)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		if (s->state == SINK_S_CONNECTING)
+			connect_failed(s, ENOTCONN);
+		else if (s->state == SINK_S_CONNECTED)
+			connection_lost(s, 0);
+		return;
+	}
+	if (!(events & EPOLLOUT))
+		return;
+	if (s->state == SINK_S_CONNECTING)
+		established(s);
+	else if (s->state == SINK_S_CONNECTED)
+		flush(s);  /* it drops EPOLLOUT once the queue is empty */
+}
+
+static void connect_chardev(struct sink *s)
+{
+	int err = sink_open_chardev(s->addr.path, s->name, &s->fd);
+
+	if (err < 0) {
+		connect_failed(s, -err);
+		return;
+	}
+	if (reactor_add(s->r, s->fd, EPOLLOUT, on_chardev, s) == 0) {
+		s->fd_registered = true;
+		s->state = SINK_S_CONNECTING;
+		s->want_out = true;
+		return;
+	}
+	if (errno != EPERM) {
+		err = errno;
+		agent_log(LOG_ERR, "sink %s: cannot watch the device: %s", s->name,
+			  strerror(err));
+		connect_failed(s, err);
+		return;
+	}
+	/* epoll refuses devices without poll support (/dev/null, /dev/kmsg):
+	 * they are always writable. */
+	established(s);
+}
+
+static void try_connect(struct sink *s)
+{
+	int rc;
+
+	if (s->addr.kind == SINK_CHARDEV) {
+		connect_chardev(s);
+		return;
+	}
+	rc = sink_open_socket(&s->addr, &s->fd);
+	if (rc < 0) {
+		connect_failed(s, -rc);
+		return;
+	}
+	if (reactor_add(s->r, s->fd, rc == 1 ? EPOLLRDHUP : EPOLLOUT | EPOLLRDHUP,
+			on_socket, s) < 0) {
+		int err = errno;
+
+		agent_log(LOG_ERR, "sink %s: cannot watch the socket: %s", s->name,
+			  strerror(err));
+		connect_failed(s, err);
+		return;
+	}
+	s->fd_registered = true;
+	if (rc == 1) {
+		established(s);
+	} else {
+		s->state = SINK_S_CONNECTING;
+		s->want_out = true;
+	}
+}
+
+static void on_stdout(void *ctx, uint32_t events)
+{
+	struct sink *s = ctx;
+
+	if (s->state != SINK_S_CONNECTED)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		stdout_gone(s, s->stdout_is_socket ? sink_sock_error(s->fd) : EPIPE);
+		return;
+	}
+	if (events & EPOLLOUT)
+		flush(s);
+}
+
+static int start_stdout(struct sink *s)
+{
+	int err = sink_open_stdout(&s->stdout_is_socket, &s->stdout_saved_flags);
+
+	if (err < 0)
+		return err;
+	s->fd = STDOUT_FILENO;
+	/* Regular files and /dev/null cannot be polled (EPERM): they are
+	 * always writable, and EAGAIN there is retried from the timer. */
+	if (reactor_add(s->r, s->fd, 0, on_stdout, s) == 0) {
+		s->fd_registered = true;
+		s->stdout_pollable = true;
+	} else if (errno != EPERM) {
+		return -errno;
+	}
+	s->state = SINK_S_CONNECTED;
+	return 0;
 }
 
 static void on_timer(void *ctx, uint32_t events)
@@ -234,9 +429,9 @@ static void on_timer(void *ctx, uint32_t events)
 	(void)events;
 	clock_timer_ack(&s->timer);
 	if (s->state == SINK_S_WAIT)
-		sink_try_connect(s);
+		try_connect(s);
 	else if (s->state == SINK_S_CONNECTED)
-		sink_flush(s);  /* stdout or a device that cannot be polled */
+		flush(s);  /* stdout or a device that cannot be polled */
 }
 
 int sink_create(struct sink **out, const struct sink_addr *a,
@@ -289,14 +484,14 @@ int sink_start(struct sink *s)
 	if (err < 0)
 		return err;
 	if (s->addr.kind == SINK_STDOUT) {
-		err = sink_start_stdout(s);
+		err = start_stdout(s);
 		if (err < 0)
 			return err;
 		agent_log(LOG_INFO, "sink %s: writing%s", s->name,
 			  s->stdout_pollable ? "" : " (not pollable: plain writes)");
 		return 0;
 	}
-	sink_try_connect(s);
+	try_connect(s);
 	return 0;
 }
 
@@ -310,7 +505,7 @@ void sink_uncork(struct sink *s)
 	s->corked = false;
 	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer.armed &&
 	    !queue_empty(&s->q))
-		sink_flush(s);
+		flush(s);
 }
 
 bool sink_push(struct sink *s, const uint8_t *rec, size_t len)
@@ -319,7 +514,7 @@ bool sink_push(struct sink *s, const uint8_t *rec, size_t len)
 		return false;
 	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer.armed &&
 	    !s->corked)
-		sink_flush(s);
+		flush(s);
 	else
 		stats_set(STAT_QUEUED, queue_records(&s->q));
 	return true;
@@ -353,7 +548,7 @@ void sink_destroy(struct sink *s)
 			agent_log(LOG_DEBUG, "sink %s: restoring flags: %s", s->name,
 				  strerror(errno));
 	} else {
-		sink_close_fd(s);
+		close_fd(s);
 	}
 	clock_timer_close(&s->timer);
 	queue_fini(&s->q);

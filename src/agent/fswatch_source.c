@@ -1,5 +1,5 @@
 /*
- * fswatch.c - the declared-watch source: start, stop and reading the
+ * fswatch_source.c - the declared-watch source: start, stop and reading the
  * fanotify and inotify descriptors (see fswatch.h; fswatch_impl.h says
  * which file does what).
  */
@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,28 +16,12 @@
 
 #include "fswatch_impl.h"
 
-const char *fswatch_api_name(enum fswatch_api api)
-{
-	return api == FSWATCH_API_FANOTIFY ? "fanotify" : "inotify";
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0) {
 		close(*fd);
 		*fd = -1;
 	}
-}
-
-void fswatch_log(struct fswatch *w, enum log_level level, const char *fmt, ...)
-{
-	char msg[PATH_MAX + 256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	agent_log_limited(&w->log, w->now_ns, level, "%s", msg);
 }
 
 static void close_event_fds(struct fswatch_event *ev)
@@ -94,7 +77,7 @@ static void on_fanotify(void *ctx, uint32_t events)
 	drain(w, w->fan_fd, FSWATCH_API_FANOTIFY, fswatch_fanotify_next);
 }
 
-void fswatch_on_inotify(void *ctx, uint32_t events)
+static void on_inotify(void *ctx, uint32_t events)
 {
 	struct fswatch *w = ctx;
 
@@ -156,6 +139,7 @@ static void init(struct fswatch *w, const struct fswatch_config *c,
 	w->backend = c->backend;
 	w->reactor = env->r;
 	w->pump = env->pump;
+	w->read_inotify = on_inotify;
 	w->now_ns = clock_now_ns();
 	w->live = true;
 }
@@ -253,7 +237,7 @@ void fswatch_stop(struct fswatch *w)
 	if (w->fan_fd >= 0)
 		on_fanotify(w, EPOLLIN);
 	if (w->ino_fd >= 0)
-		fswatch_on_inotify(w, EPOLLIN);
+		on_inotify(w, EPOLLIN);
 	close_source_fd(w, &w->fan_fd);
 	close_source_fd(w, &w->ino_fd);
 	clock_timer_close(&w->rearm);
