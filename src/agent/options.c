@@ -85,15 +85,25 @@ static bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 typedef int (*opt_parse_fn)(struct agent_options *o, const char *arg,
 			    const char **allowed);
 
+/* The index of arg among the n names, or -1. */
+static int pick(const char *arg, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 static int parse_format(struct agent_options *o, const char *arg,
 			const char **allowed)
 {
-	if (strcmp(arg, "frames") == 0)
-		o->format = PUMP_FORMAT_FRAMES;
-	else if (strcmp(arg, "json") == 0)
-		o->format = PUMP_FORMAT_JSON;
-	else
+	static const char *const names[] = { "frames", "json" };
+	static const enum pump_format values[] = { PUMP_FORMAT_FRAMES, PUMP_FORMAT_JSON };
+	int i = pick(arg, names, 2);
+
+	if (i < 0)
 		return *allowed = "allowed: frames, json", -EINVAL;
+	o->format = values[i];
 	return 0;
 }
 
@@ -145,26 +155,28 @@ static int parse_watch(struct agent_options *o, const char *arg,
 static int parse_watch_backend(struct agent_options *o, const char *arg,
 			       const char **allowed)
 {
-	if (strcmp(arg, "auto") == 0)
-		o->watch.backend = FSWATCH_BACKEND_AUTO;
-	else if (strcmp(arg, "fanotify") == 0)
-		o->watch.backend = FSWATCH_BACKEND_FANOTIFY;
-	else if (strcmp(arg, "inotify") == 0)
-		o->watch.backend = FSWATCH_BACKEND_INOTIFY;
-	else
+	static const char *const names[] = { "auto", "fanotify", "inotify" };
+	static const enum fswatch_backend values[] = {
+		FSWATCH_BACKEND_AUTO, FSWATCH_BACKEND_FANOTIFY, FSWATCH_BACKEND_INOTIFY,
+	};
+	int i = pick(arg, names, 3);
+
+	if (i < 0)
 		return *allowed = "allowed: auto, fanotify, inotify", -EINVAL;
+	o->watch.backend = values[i];
 	return 0;
 }
 
 static int parse_watch_failure(struct agent_options *o, const char *arg,
 			       const char **allowed)
 {
-	if (strcmp(arg, "fail") == 0)
-		o->watch.failure = FSWATCH_FAIL;
-	else if (strcmp(arg, "degrade") == 0)
-		o->watch.failure = FSWATCH_DEGRADE;
-	else
+	static const char *const names[] = { "fail", "degrade" };
+	static const enum fswatch_failure values[] = { FSWATCH_FAIL, FSWATCH_DEGRADE };
+	int i = pick(arg, names, 2);
+
+	if (i < 0)
 		return *allowed = "allowed: fail, degrade", -EINVAL;
+	o->watch.failure = values[i];
 	return 0;
 }
 
