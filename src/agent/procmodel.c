@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "procmodel.h"
+#include "mem.h"
 #include "source.h"
 
 int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
@@ -24,7 +25,7 @@ int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
 		return -1;
 	}
 	memset(pm->ring, 0, pm->ring_cap * sizeof(*pm->ring));
-	agent_prefault(pm->ring, pm->ring_cap * sizeof(*pm->ring));
+	mem_prefault(pm->ring, pm->ring_cap * sizeof(*pm->ring));
 	pm->ops = *ops;
 	pm->coalesce_ns = cfg->coalesce_ns;
 	pm->walk_rechecks = PM_WALK_RECHECKS;

@@ -7,7 +7,8 @@
  * interface itself: emitting, reading a live comm and fetching pending
  * exit records are callbacks, so unit tests drive it without a kernel.
  *
- * What it promises (agent.md, "Process event model"):
+ * What it promises (documented for users in cellos-telemetry(8), EVENT
+ * MODEL):
  *  - one process.spawned per exec of a thread-group leader, with the comm
  *    read after the exec;
  *  - a fork that does not exec within the coalescing window gets exactly

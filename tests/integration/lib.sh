@@ -246,13 +246,20 @@ usr1_counter() {
 	agent_counter "$err" "$name"
 }
 
-# frames_ok FILE: every line of the receiver's FILE is a JSON object with
-# no "error" (whole, valid frames only).
+# frames_ok FILE [killed]: every newline-terminated line of the receiver's
+# FILE is a JSON object with no "error" (whole, valid frames only).  With
+# "killed" (the receiver died by SIGKILL) one incomplete final line without
+# its newline may follow, as cellos-telemetry-recv(1) allows; without it,
+# the file must end with a newline.
 frames_ok() {
-	"$PYTHON3" - "$1" <<'PY' || fail "$1: a frame the receiver got was not whole and valid"
+	"$PYTHON3" - "$1" "${2:-}" <<'PY' || fail "$1: a frame the receiver got was not whole and valid"
 import json, sys
-for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
-    o = json.loads(line)
+data = open(sys.argv[1], "rb").read()
+*lines, rest = data.split(b"\n")
+if rest and sys.argv[2] != "killed":
+    raise SystemExit("the last line has no newline: %r" % rest[:80])
+for n, line in enumerate(lines, 1):
+    o = json.loads(line.decode("utf-8"))
     if not isinstance(o, dict) or "error" in o or "probe_source" not in o:
         raise SystemExit("line %d: %s" % (n, line.strip()))
 PY
