@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "recv/files.h"
@@ -21,6 +22,46 @@ int recv_files_open(const char *name, const char *path)
 	if (fd < 0)
 		recv_err("--%s=%s: %s", name, path, strerror(errno));
 	return fd;
+}
+
+int recv_files_end_line(const char *path, int fd)
+{
+	struct stat st;
+	char last;
+	ssize_t n;
+	int rfd;
+
+	if (fstat(fd, &st) < 0) {
+		recv_err("--output=%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		return 0;
+	/* The append descriptor is write-only; read the last byte through a
+	 * second one (a regular file, so the open cannot block). */
+	do {
+		rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	} while (rfd < 0 && errno == EINTR);
+	if (rfd < 0)
+		return 0; /* not readable by us: nothing to learn, nothing lost */
+	do {
+		n = pread(rfd, &last, 1, st.st_size - 1);
+	} while (n < 0 && errno == EINTR);
+	close(rfd);
+	if (n != 1 || last == '\n')
+		return 0;
+	/* A receiver killed mid-write left an incomplete last line: end it,
+	 * so the next record starts a line of its own instead of completing
+	 * a broken one. */
+	do {
+		n = write(fd, "\n", 1);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		recv_err("--output=%s: %s", path, n < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	recv_warn("--output=%s: its last line was incomplete (a receiver killed mid-write?); ended it", path);
+	return 0;
 }
 
 /* Open path anew and put it in place of *fd; keep *fd when that fails. */

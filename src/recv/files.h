@@ -23,6 +23,11 @@
  * why. */
 int recv_files_open(const char *name, const char *path);
 
+/* --output opened on an existing file: if it ends in an incomplete line
+ * (the SIGKILL contract of cellos-telemetry-recv(1)), write the newline
+ * that ends it, with a warning.  Returns 0, or -1 after logging why. */
+int recv_files_end_line(const char *path, int fd);
+
 /* SIGHUP: reopen --output (when not stdout) and --raw (when given).
  * Returns 0, or -1 with errno when flushing to the old --output failed
  * (the run ends, as for any output error).  Failing to open a new file is

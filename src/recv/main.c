@@ -110,6 +110,10 @@ int main(int argc, char **argv)
 		output.fd = recv_files_open("output", opts.output_path);
 		if (output.fd < 0)
 			return EX_CANTCREAT;
+		if (recv_files_end_line(opts.output_path, output.fd) < 0) {
+			close(output.fd);
+			return EX_IOERR;
+		}
 	}
 	if (opts.raw_path != NULL) {
 		ctx.raw_fd = recv_files_open("raw", opts.raw_path);

@@ -2,7 +2,8 @@
 # --output appends: a receiver restarted on the same file (as a supervisor
 # restarts it after a crash or an upgrade) keeps every line of the runs
 # before it, for --listen and for --input alike; lines already in the file
-# (not the receiver's) are kept too.
+# (not the receiver's) are kept too, and an incomplete last line left by a
+# killed receiver is ended before new records follow.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 require_recv
 
@@ -38,12 +39,25 @@ recv_py -c 'import sys, recvlib as r
 open(sys.argv[1], "wb").write(r.event(guest_pid=9) + r.event(guest_pid=10))' "$T/cap"
 "$RECV" --input="$T/cap" --output="$out" 2>"$T/err.3" || fail "--input run: exit $?"
 
+# A receiver killed mid-write may leave an incomplete last line (the SIGKILL
+# contract in cellos-telemetry-recv(1)): the next run ends it first, so its
+# own records start lines of their own.
+printf '{"host_received_at":"2026-01-01T00:00:00.0' >>"$out"
+"$RECV" --input="$T/cap" --output="$out" 2>"$T/err.4" || fail "run after a cut line: exit $?"
+grep -q 'last line was incomplete' "$T/err.4" || fail "the cut line was not reported: $(cat "$T/err.4")"
+
 recv_py - "$out" <<'PY' || fail "lines of the earlier runs lost"
 import sys, recvlib as r
-lines = r.read_lines(sys.argv[1])
+raw = open(sys.argv[1], "rb").read().split(b"\n")
+cut = [i for i, l in enumerate(raw) if l == b'{"host_received_at":"2026-01-01T00:00:00.0']
+r.check(len(cut) == 1, "the cut line is not a line of its own")
+r.check(cut[0] == 11, "the cut line at %r, want after the third run's" % cut)
+del raw[cut[0]]
+open(sys.argv[1] + ".whole", "wb").write(b"\n".join(raw))
+lines = r.read_lines(sys.argv[1] + ".whole")
 r.check(lines[0].get("connection") == 9, "the line that was in the file is gone")
 pids = [o.get("guest_pid") for o in lines[1:]]
-r.check(pids == list(range(1, 11)), "pids in the file: %r, want 1..10" % pids)
+r.check(pids == list(range(1, 11)) + [9, 10], "pids in the file: %r, want 1..10, 9, 10" % pids)
 r.check(open(sys.argv[1], "rb").read().endswith(b"\n"), "last line cut")
 PY
 exit 0
