@@ -18,7 +18,7 @@ require_prog "$AGENT"
 require_prog "$RECV"
 require_cmd valgrind
 require_cmd forkstat
-PY=/usr/bin/python3
+PY=${PYTHON3_CBOR2:-/usr/bin/python3}
 "$PY" -c 'import cbor2' 2>/dev/null || skip "needs python3-cbor2"
 
 REPS=${BENCH_REPS:-3}
