@@ -176,7 +176,7 @@ static int cbor_decode_event(const unsigned char *buf, size_t len,
 		return -1;
 	body = (size_t)buf[0] | (size_t)buf[1] << 8 | (size_t)buf[2] << 16 |
 	       (size_t)buf[3] << 24;
-	if (body > MAX_FRAME_BODY_BYTES || body > len - 4)
+	if (body > CELLOS_WIRE_MAX_FRAME_BODY_BYTES || body > len - 4)
 		return -1;
 	at = 4;
 	while (at < 4 + body && !c.bad) {

@@ -25,11 +25,11 @@
 extern "C" {
 #endif
 
-/* Transport constants (wire-v1 "Transport"). */
-#ifndef VMADDR_CID_HOST
-#define VMADDR_CID_HOST 2 /* same value as <linux/vm_sockets.h> */
-#endif
-#define VSOCK_TELEMETRY_PORT 9001
+/* Transport constants (wire-v1 "Transport").  The host's CID is the
+ * kernel's VMADDR_CID_HOST of <linux/vm_sockets.h>, under this header's
+ * prefix so that including both never clashes. */
+#define CELLOS_WIRE_VMADDR_CID_HOST 2
+#define CELLOS_WIRE_VSOCK_TELEMETRY_PORT 9001
 
 #define WIRE_CONTENT_VERSION_MAJOR 1
 #define WIRE_CONTENT_VERSION_MINOR 0
@@ -37,9 +37,10 @@ extern "C" {
 #define WIRE_CONTENT_VERSION \
 	((WIRE_CONTENT_VERSION_MAJOR << 8) | WIRE_CONTENT_VERSION_MINOR)
 
-#define MAX_FRAME_BODY_BYTES 4096
+#define CELLOS_WIRE_MAX_FRAME_BODY_BYTES 4096
 #define WIRE_FRAME_HEADER_BYTES 4
-#define WIRE_MAX_FRAME_BYTES (WIRE_FRAME_HEADER_BYTES + MAX_FRAME_BODY_BYTES)
+#define WIRE_MAX_FRAME_BYTES \
+	(WIRE_FRAME_HEADER_BYTES + CELLOS_WIRE_MAX_FRAME_BODY_BYTES)
 
 /* guest_comm: at most 16 characters of at most 4 UTF-8 bytes each. */
 #define WIRE_COMM_MAX_CHARS 16
@@ -145,7 +146,7 @@ int wire_error_format(const struct wire_error_detail *d, char *buf, size_t cap);
 
 /* Encode the CBOR body of ev into buf[0..cap).  On success sets *out_len.
  * Errors: WIRE_ERR_BUFFER_TOO_SMALL, WIRE_ERR_FRAME_TOO_LARGE (the body
- * would pass MAX_FRAME_BODY_BYTES), WIRE_ERR_UNKNOWN_PROBE_SOURCE,
+ * would pass CELLOS_WIRE_MAX_FRAME_BODY_BYTES), WIRE_ERR_UNKNOWN_PROBE_SOURCE,
  * WIRE_ERR_INVALID_UTF8 (comm not valid UTF-8 or longer than 16
  * characters).  buf is unspecified on error; on success the bytes of
  * buf[*out_len..cap) may have been written too (the encoder writes whole

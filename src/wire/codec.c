@@ -187,7 +187,7 @@ enum wire_error wire_encode_body(const struct wire_event *ev, uint8_t *buf,
 	       cbor_text_size(ev->comm_len) +
 	       keys[WIRE_FIELD_GUEST_MONOTONIC_NS].enc_len +
 	       cbor_head_size(ev->monotonic_ns);
-	if (need > MAX_FRAME_BODY_BYTES)
+	if (need > CELLOS_WIRE_MAX_FRAME_BODY_BYTES)
 		return WIRE_ERR_FRAME_TOO_LARGE;
 	if (buf == NULL || need > cap)
 		return WIRE_ERR_BUFFER_TOO_SMALL;
@@ -380,8 +380,8 @@ static enum wire_error decode_map(struct dec *x, struct wire_event *ev)
 
 	if ((err = read_key(x, WIRE_FIELD_PROBE_SOURCE)) != WIRE_OK)
 		return err;
-	err = read_text(x, WIRE_FIELD_PROBE_SOURCE, MAX_FRAME_BODY_BYTES, &s,
-			&h);
+	err = read_text(x, WIRE_FIELD_PROBE_SOURCE,
+			CELLOS_WIRE_MAX_FRAME_BODY_BYTES, &s, &h);
 	if (err != WIRE_OK)
 		return err;
 	if (!wire_probe_lookup((const char *)s, (size_t)h.value, &ev->probe)) {
@@ -645,7 +645,7 @@ enum wire_error wire_decode_frame(const uint8_t *buf, size_t len,
 		return WIRE_ERR_SHORT_HEADER;
 	}
 	n = cw_frame_body_len(buf);
-	if (n > MAX_FRAME_BODY_BYTES) {
+	if (n > CELLOS_WIRE_MAX_FRAME_BODY_BYTES) {
 		cw_detail_set(d, WIRE_ERR_FRAME_TOO_LARGE, WIRE_FIELD_NONE, 0);
 		d->has_value = true;
 		d->value = n;

@@ -126,7 +126,8 @@ static void describe(struct out *o, const struct wire_error_detail *d)
 			APPEND(o, "length header cut short");
 		return;
 	case WIRE_ERR_FRAME_TOO_LARGE:
-		APPEND(o, "body length %llu exceeds %d", v, MAX_FRAME_BODY_BYTES);
+		APPEND(o, "body length %llu exceeds %d", v,
+		       CELLOS_WIRE_MAX_FRAME_BODY_BYTES);
 		return;
 	case WIRE_ERR_FRAME_TRUNCATED:
 		APPEND(o, "header declares %llu body bytes, fewer arrived", v);

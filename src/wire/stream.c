@@ -77,7 +77,7 @@ enum wire_stream_status wire_stream_feed(struct wire_stream *s,
 		/* Fast path: a whole frame at the start of this feed. */
 		if (s->have == 0 && len >= WIRE_FRAME_HEADER_BYTES) {
 			n = cw_frame_body_len(data);
-			if (n <= MAX_FRAME_BODY_BYTES &&
+			if (n <= CELLOS_WIRE_MAX_FRAME_BODY_BYTES &&
 			    n <= len - WIRE_FRAME_HEADER_BYTES) {
 				uint64_t at = s->offset;
 
@@ -100,7 +100,7 @@ enum wire_stream_status wire_stream_feed(struct wire_stream *s,
 			return WIRE_STREAM_NEED_MORE;
 		}
 		n = cw_frame_body_len(s->buf);
-		if (n > MAX_FRAME_BODY_BYTES) {
+		if (n > CELLOS_WIRE_MAX_FRAME_BODY_BYTES) {
 			s->failed = true;
 			*consumed = pos;
 			too_large(s, n, d);

@@ -421,7 +421,7 @@ static void decode_accepts_body_length_4096_as_a_length(void **state)
 	b_until(&b, 1);
 	b_after(&b, 0);
 	b_mark(&b);
-	while (b.len < MAX_FRAME_BODY_BYTES)
+	while (b.len < CELLOS_WIRE_MAX_FRAME_BODY_BYTES)
 		b_byte(&b, 0);
 	expect_frame_error(&b, WIRE_ERR_TRAILING_BYTES, WIRE_FIELD_NONE, b.mark);
 }
