@@ -29,13 +29,18 @@ static const struct option long_options[] = {
 
 long gate_pid_max(void)
 {
+	return gate_pid_max_read(PID_MAX_PATH);
+}
+
+long gate_pid_max_read(const char *path)
+{
 	char buf[PID_MAX_BUF];
 	ssize_t n;
 	long v;
 	char *end;
 	int fd;
 
-	fd = open(PID_MAX_PATH, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return GATE_PID_MAX_LIMIT;
 	do

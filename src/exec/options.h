@@ -49,7 +49,10 @@ int gate_parse_pid_list(const char *s, long pid_max, pid_t *out, size_t max,
 			 size_t *n, char *err, size_t errlen);
 
 /* The running kernel's pid_max (/proc/sys/kernel/pid_max), or the
- * kernel's ceiling when it cannot be read. */
+ * kernel's ceiling (GATE_PID_MAX_LIMIT) when it cannot be read: /proc not
+ * mounted yet, or a value that is not a number from 2 to the ceiling.
+ * gate_pid_max_read() is the same for another file. */
 long gate_pid_max(void);
+long gate_pid_max_read(const char *path);
 
 #endif

@@ -8,7 +8,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exec/options.h"
 
@@ -187,8 +190,68 @@ static void help_and_version_are_recognised(void **state)
 static void pid_max_is_read_from_the_kernel(void **state)
 {
 	(void)state;
-	long v = gate_pid_max();
+	long v = gate_pid_max(), want = 0;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+
 	assert_true(v >= 2 && v <= GATE_PID_MAX_LIMIT);
+	if (!f)
+		return;	/* no /proc: the fallback, checked above */
+	assert_int_equal(fscanf(f, "%ld", &want), 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(v, want);
+}
+
+/* The largest pid_max a 64-bit kernel allows: pids up to 4194303 are
+ * valid there, and the message names that bound. */
+static void protect_takes_pids_up_to_the_kernel_ceiling(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_words((const char *const[]){ "w", "--protect=4194303,1", "p", NULL },
+				     GATE_PID_MAX_LIMIT), GATE_PARSE_RUN);
+	assert_int_equal(opts.protect[0], 4194303);
+	assert_int_equal(parse_words((const char *const[]){ "w", "--protect=4194304", "p", NULL },
+				     GATE_PID_MAX_LIMIT), GATE_PARSE_ERROR);
+	assert_non_null(strstr(err, "'4194304'"));
+	assert_non_null(strstr(err, "1 to 4194303"));
+}
+
+/* Write text to a fresh file and return pid_max as read from it. */
+static long pid_max_from(const char *text)
+{
+	char path[] = "/tmp/test-exec-pid-max.XXXXXX";
+	size_t len = strlen(text);
+	long v;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+	v = gate_pid_max_read(path);
+	assert_int_equal(unlink(path), 0);
+	return v;
+}
+
+static void pid_max_file_values_are_taken(void **state)
+{
+	(void)state;
+	assert_int_equal(pid_max_from("32768\n"), 32768);
+	assert_int_equal(pid_max_from("4194304\n"), 4194304);
+	assert_int_equal(pid_max_from("65536"), 65536);
+	assert_int_equal(pid_max_from("2\n"), 2);
+}
+
+/* Anything else is not a pid_max: the kernel's ceiling, so that no valid
+ * pid is refused. */
+static void pid_max_falls_back_to_the_kernel_ceiling(void **state)
+{
+	(void)state;
+	assert_int_equal(gate_pid_max_read("/nonexistent/pid_max"), GATE_PID_MAX_LIMIT);
+	assert_int_equal(pid_max_from(""), GATE_PID_MAX_LIMIT);
+	assert_int_equal(pid_max_from("abc\n"), GATE_PID_MAX_LIMIT);
+	assert_int_equal(pid_max_from("32768x\n"), GATE_PID_MAX_LIMIT);
+	assert_int_equal(pid_max_from("1\n"), GATE_PID_MAX_LIMIT);
+	assert_int_equal(pid_max_from("4194305\n"), GATE_PID_MAX_LIMIT);
+	assert_int_equal(pid_max_from("99999999999999999999999\n"), GATE_PID_MAX_LIMIT);
 }
 
 int main(void)
@@ -210,6 +273,9 @@ int main(void)
 		cmocka_unit_test(option_without_its_value_is_an_error),
 		cmocka_unit_test(help_and_version_are_recognised),
 		cmocka_unit_test(pid_max_is_read_from_the_kernel),
+		cmocka_unit_test(protect_takes_pids_up_to_the_kernel_ceiling),
+		cmocka_unit_test(pid_max_file_values_are_taken),
+		cmocka_unit_test(pid_max_falls_back_to_the_kernel_ceiling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
