@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,29 @@ static int run(struct agent *a)
 	return 0;
 }
 
+/* An init waits on the --ready-fd pipe: a descriptor the agent cannot
+ * write would leave it waiting forever, so it is a usage error at start,
+ * before anything is armed.  (0-2 are refused by options_parse.) */
+static int check_ready_fd(int fd)
+{
+	int fl;
+
+	if (fd < 0)
+		return 0;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0) {
+		fprintf(stderr, "cellos-telemetry: --ready-fd: invalid value '%d': file descriptor %d is not open (%s); allowed: a descriptor open for writing, 3 or more\n",
+			fd, fd, strerror(errno));
+		return EX_USAGE;
+	}
+	if ((fl & O_ACCMODE) == O_RDONLY) {
+		fprintf(stderr, "cellos-telemetry: --ready-fd: invalid value '%d': file descriptor %d is open for reading only; allowed: a descriptor open for writing, 3 or more\n",
+			fd, fd);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
 static void drain(struct agent *a)
 {
 	uint64_t deadline = clock_now_ns() + (uint64_t)a->opt.drain_ms * CLOCK_NS_PER_MS;
@@ -319,6 +343,9 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	log_set_level(a.opt.verbose > 0 ? LOG_DEBUG : LOG_INFO);
+	rc = check_ready_fd(a.opt.ready_fd);
+	if (rc != 0)
+		return rc;
 
 	/* Before anything of ours is open: what is >= 3 now was inherited. */
 	if (harden_close_inherited(a.opt.ready_fd) < 0)
