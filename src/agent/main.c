@@ -276,7 +276,8 @@ static int start_sources(struct agent *a)
  * handled, so the records they make leave in one write. */
 static int run(struct agent *a)
 {
-	while (!reactor_stopping(a->r)) {
+	/* Standard output that went away cannot come back: end like a filter. */
+	while (!reactor_stopping(a->r) && !sink_gone(a->sink)) {
 		sink_cork(a->sink);
 		int n = reactor_run_once(a->r, -1);
 		sink_uncork(a->sink);
@@ -416,6 +417,10 @@ int main(int argc, char **argv)
 	drain(&a);
 	update_gauges(&a);
 	stats_log(LOG_INFO);
+	/* The reader of --sink=- leaving is a normal end (status 0, as for
+	 * any filter); another write error on stdout is not. */
+	if (rc == 0 && sink_gone(a.sink) != 0 && sink_gone(a.sink) != EPIPE)
+		rc = EX_IOERR;
 
 	sink_destroy(a.sink);
 	clock_timer_close(&a.stats_timer);

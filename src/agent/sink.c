@@ -67,6 +67,7 @@ struct sink {
 	struct queue q;
 	enum sink_state state;
 	int fd;                 /* the socket, the device or 1; -1 when none */
+	int gone_err;           /* stdout: why it went away (SINK_S_DEAD) */
 	bool fd_registered;     /* fd is in the reactor */
 	bool want_out;          /* EPOLLOUT is requested: the socket was full */
 	bool corked;            /* sink_push only queues (sink_cork) */
@@ -160,9 +161,12 @@ static void stdout_gone(struct sink *s, int err)
 	s->fd_registered = false;
 	s->want_out = false;
 	s->state = SINK_S_DEAD;
-	agent_log(LOG_ERR, "sink %s: cannot write any more: %s; records are no longer "
-		  "sent (they stay queued, then are dropped and counted)", s->name,
-		  err ? strerror(err) : "hung up");
+	/* A hangup is the reader's exit (EPIPE); a socket reset is the same. */
+	s->gone_err = err == 0 || err == ECONNRESET ? EPIPE : err;
+	/* The reader leaving is how a filter's output normally ends. */
+	agent_log(s->gone_err == EPIPE ? LOG_INFO : LOG_ERR,
+		  "sink %s: cannot write any more: %s; stopping", s->name,
+		  strerror(s->gone_err));
 }
 
 static int set_want_out(struct sink *s, bool on)
@@ -523,6 +527,11 @@ bool sink_push(struct sink *s, const uint8_t *rec, size_t len)
 size_t sink_queued(const struct sink *s)
 {
 	return queue_records(&s->q);
+}
+
+int sink_gone(const struct sink *s)
+{
+	return s->state == SINK_S_DEAD ? s->gone_err : 0;
 }
 
 bool sink_connected(const struct sink *s)

@@ -92,6 +92,12 @@ void sink_uncork(struct sink *s);
 /* Records still queued (the partly written one included). */
 size_t sink_queued(const struct sink *s);
 
+/* 0, or for the stdout sink once it went away for good (it cannot come
+ * back, unlike a connection) the error: EPIPE when the reader left (a
+ * hangup or a reset counts as that), else the write's errno.  The agent
+ * then stops. */
+int sink_gone(const struct sink *s);
+
 /* A connection is established (stdout: still writable). */
 bool sink_connected(const struct sink *s);
 

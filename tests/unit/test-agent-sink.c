@@ -455,6 +455,8 @@ static void queued_records_arrive_once_listener_appears(void **state)
 
 		close(c);
 		run_until_connected(f, s, false);
+		/* A lost connection is not a sink gone: the agent keeps running. */
+		assert_int_equal(sink_gone(s), 0);
 		t0 = now_ms();
 		run_until_connected(f, s, true);
 		if (now_ms() - t0 > 500)
@@ -691,8 +693,10 @@ static void stdout_sink_writes_records_and_survives_reader_going_away(void **sta
 	rx_until(f, x, p[0], 199);
 	assert_int_equal(x->count, 200);
 	assert_int_equal(stats_get(STAT_WRITTEN), 200);
-	/* The reader goes away: the sink says so and keeps taking records
-	 * until the queue is full; nothing kills the process. */
+	assert_int_equal(sink_gone(s), 0);
+	/* The reader goes away: the sink says so (sink_gone: the agent then
+	 * stops) and keeps taking records until the queue is full; nothing
+	 * kills the process. */
 	close(p[0]);
 	test_log_reset();
 	for (i = 0; i < 100; i++)
@@ -703,6 +707,7 @@ static void stdout_sink_writes_records_and_survives_reader_going_away(void **sta
 	assert_true(sink_idle(s));
 	assert_true(refused > 0);
 	assert_int_equal(test_log_count_matching("cannot write any more"), 1);
+	assert_int_equal(sink_gone(s), EPIPE);
 	sink_destroy(s);
 	/* destroy gave fd 1 its blocking mode back. */
 	assert_false(fcntl(STDOUT_FILENO, F_GETFL) & O_NONBLOCK);
@@ -746,6 +751,36 @@ static void stdout_sink_writes_to_a_regular_file(void **state)
 	close(fd);
 	unlink(path);
 	free(x);
+}
+
+/* A write error on stdout other than the reader leaving (here ENOSPC
+ * from /dev/full) also ends the sink, with that error. */
+static void stdout_sink_write_error_is_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct sink_addr a;
+	struct saved_stdout sv;
+	struct sink *s;
+	uint8_t rec[REC_MAX];
+	int fd;
+
+	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		skip();
+	assert_int_equal(sink_addr_parse("-", &a, NULL, 0), 0);
+	assert_int_equal(sink_create(&s, &a, SINK_QUEUE_MIN_BYTES, f->r), 0);
+	stdout_redirect(&sv, fd);
+	close(fd);
+	test_log_reset();
+	assert_int_equal(sink_start(s), 0);
+	assert_int_equal(sink_gone(s), 0);
+	(void)sink_push(s, rec, make_rec(rec, 0));
+	run_until_quiet(f);
+	assert_int_equal(sink_gone(s), ENOSPC);
+	assert_int_equal(test_log_count_matching("cannot write any more"), 1);
+	assert_true(sink_idle(s));
+	sink_destroy(s);
+	stdout_restore(&sv);
 }
 
 /* ---- character devices ---- */
@@ -990,6 +1025,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(peer_hangup_while_idle_is_noticed_and_reconnected, setup, teardown),
 		cmocka_unit_test_setup_teardown(stdout_sink_writes_records_and_survives_reader_going_away, setup, teardown),
 		cmocka_unit_test_setup_teardown(stdout_sink_writes_to_a_regular_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(stdout_sink_write_error_is_reported, setup, teardown),
 		cmocka_unit_test(parse_accepts_chardev_absolute_path),
 		cmocka_unit_test(parse_rejects_chardev_empty_relative_or_long_path),
 		cmocka_unit_test_setup_teardown(chardev_sink_sets_a_tty_raw_and_bytes_arrive_unchanged, setup, teardown),
