@@ -33,10 +33,11 @@
 #include "sink.h"
 #include "source.h"
 #include "stats.h"
+#include "statsreport.h"
 
-/* How often the counters are looked at (they are logged only when they
- * changed, at most once per STATS_LOG_INTERVAL_NS). */
-#define STATS_TICK_NS (1000ULL * 1000 * 1000)
+/* How often the counters are looked at: a loss is logged within this
+ * (statsreport.h says when the counters line is due). */
+#define STATS_TICK_NS CLOCK_NS_PER_SEC
 /* While draining, how often to check whether the sink is idle. */
 #define DRAIN_POLL_MS 10
 
@@ -56,6 +57,7 @@ struct agent {
 	bool sink_started;
 	bool ready_sent;
 	bool stopping;
+	struct statsreport report; /* when the counters line is due */
 };
 
 static bool push_to_sink(void *ctx, const uint8_t *rec, size_t len)
@@ -103,6 +105,12 @@ static void on_procs_armed(void *ctx)
 	maybe_ready(a);
 }
 
+static void counters_now(uint64_t c[STAT_COUNT])
+{
+	for (int i = 0; i < STAT_COUNT; i++)
+		c[i] = stats_get((enum stat_id)i);
+}
+
 static void on_signal(void *ctx, uint32_t events)
 {
 	struct agent *a = ctx;
@@ -124,10 +132,15 @@ static void on_signal(void *ctx, uint32_t events)
 			a->stopping = true;
 			reactor_stop(a->r);
 			break;
-		case SIGUSR1:
+		case SIGUSR1: {
+			uint64_t c[STAT_COUNT];
+
 			update_gauges(a);
 			stats_log(LOG_INFO);
+			counters_now(c);
+			statsreport_line_logged(&a->report, c, clock_now_ns());
 			break;
+		}
 		default:
 			break;
 		}
@@ -138,12 +151,25 @@ static void on_stats_tick(void *ctx, uint32_t events)
 {
 	struct agent *a = ctx;
 	uint64_t now = clock_now_ns();
+	uint64_t c[STAT_COUNT];
+	char loss[STATSREPORT_LOSS_BYTES], line[STATS_LINE_BYTES];
 	int err;
 
 	(void)events;
 	clock_timer_ack(&a->stats_timer);
 	update_gauges(a);
-	stats_log_if_changed(now);
+	counters_now(c);
+	switch (statsreport_due(&a->report, c, now, loss, sizeof(loss))) {
+	case STATSREPORT_LOSS:
+		stats_format(line, sizeof(line));
+		agent_log(LOG_WARN, "lost or resynced: %s; %s", loss, line);
+		break;
+	case STATSREPORT_LINE:
+		stats_log(LOG_INFO);
+		break;
+	default:
+		break;
+	}
 	err = clock_timer_arm_at(&a->stats_timer, now + STATS_TICK_NS);
 	if (err < 0)
 		agent_log(LOG_WARN, "stats timer: %s", strerror(-err));
@@ -392,6 +418,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	a.sources_started = true;
+	statsreport_init(&a.report, a.opt.stats_interval_s, clock_now_ns());
 	rc = clock_timer_open(&a.stats_timer, a.r, on_stats_tick, &a);
 	if (rc == 0)
 		rc = clock_timer_arm_in(&a.stats_timer, STATS_TICK_NS);

@@ -49,6 +49,10 @@ void options_usage(FILE *f)
 "                      one that cannot be armed is reported and the rest run):\n"
 "                      process.spawned, process.exited, capability.denied,\n"
 "                      fs.inotify_fired, net.connect_attempted\n"
+"  --stats-interval=S  log the counters line at most every S seconds when they\n"
+"                      changed (0..%u, default %u; 0: only on SIGUSR1 and at\n"
+"                      exit); a loss (dropped_*, resyncs, watch_lost) is\n"
+"                      logged at once\n"
 "  --verbose           log more (repeat for debug)\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
@@ -59,7 +63,8 @@ void options_usage(FILE *f)
 		OPT_MIN_POLL_MS, OPT_MAX_POLL_MS, OPT_DEFAULT_POLL_MS,
 		OPT_MAX_DRAIN_MS, OPT_DEFAULT_DRAIN_MS,
 		OPT_MIN_RCVBUF, OPT_MAX_RCVBUF, OPT_DEFAULT_RCVBUF,
-		FSWATCH_MAX_WATCHES);
+		FSWATCH_MAX_WATCHES,
+		OPT_MAX_STATS_INTERVAL_S, OPT_DEFAULT_STATS_INTERVAL_S);
 }
 
 /* A decimal integer in [min, max], the whole string, no sign. */
@@ -223,6 +228,7 @@ static const struct opt_spec specs[] = {
 	{ "watch-failure", OPT_PARSE, 0, 0, 0, 0, parse_watch_failure, NULL },
 	{ "no-seccomp", OPT_FLAG, 0, 0, DEST(no_seccomp), NULL, NULL },
 	{ "probes", OPT_PARSE, 0, 0, 0, 0, parse_probes, NULL },
+	UINT("stats-interval", 0, OPT_MAX_STATS_INTERVAL_S, stats_interval_s),
 	{ "verbose", OPT_COUNT, 0, 0, DEST(verbose), NULL, NULL },
 	{ "help", OPT_HELP, 0, 0, 0, 0, NULL, NULL },
 	{ "version", OPT_VERSION, 0, 0, 0, 0, NULL, NULL },
@@ -314,6 +320,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	o->drain_ms = OPT_DEFAULT_DRAIN_MS;
 	o->rcvbuf = OPT_DEFAULT_RCVBUF;
 	o->probes = OPT_ALL_PROBES;
+	o->stats_interval_s = OPT_DEFAULT_STATS_INTERVAL_S;
 
 	for (size_t i = 0; i < N_SPECS; i++) {
 		bool takes = specs[i].kind == OPT_UINT || specs[i].kind == OPT_TEXT ||

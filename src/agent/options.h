@@ -37,6 +37,10 @@
 #define OPT_DEFAULT_RCVBUF (8 * 1024 * 1024)
 #define OPT_MIN_RCVBUF 1024
 #define OPT_MAX_RCVBUF (1024 * 1024 * 1024)
+/* --stats-interval: seconds between counters lines (0: only on SIGUSR1
+ * and at exit); at most a day. */
+#define OPT_DEFAULT_STATS_INTERVAL_S 60u
+#define OPT_MAX_STATS_INTERVAL_S 86400u
 /* --probes: a mask of (1u << enum wire_probe); the default is every one. */
 #define OPT_ALL_PROBES ((1u << WIRE_PROBE_COUNT) - 1u)
 
@@ -58,6 +62,7 @@ struct agent_options {
 	bool no_seccomp;         /* --no-seccomp: no system-call filter */
 	struct fswatch_config watch; /* --watch, --watch-backend, --watch-failure */
 	unsigned int probes;     /* --probes: mask of 1u << enum wire_probe */
+	unsigned int stats_interval_s; /* --stats-interval; 0: no periodic line */
 };
 
 /* 0: run; OPTIONS_EXIT_OK: exit 0; else the exit status (EX_USAGE).

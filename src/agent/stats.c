@@ -9,9 +9,6 @@
 #include "stats.h"
 
 static uint64_t counters[STAT_COUNT];
-static uint64_t logged[STAT_COUNT];   /* values at the last summary */
-static uint64_t last_summary_ns;
-static bool summary_done;
 
 /* Keys of the counters line; stable, scripts parse them. */
 static const char *const names[STAT_COUNT] = {
@@ -54,9 +51,6 @@ const char *stats_name(enum stat_id id)
 void stats_reset(void)
 {
 	memset(counters, 0, sizeof(counters));
-	memset(logged, 0, sizeof(logged));
-	last_summary_ns = 0;
-	summary_done = false;
 }
 
 size_t stats_format(char *buf, size_t cap)
@@ -86,17 +80,4 @@ void stats_log(enum log_level level)
 
 	stats_format(line, sizeof(line));
 	agent_log(level, "%s", line);
-	memcpy(logged, counters, sizeof(logged));
-	summary_done = true;
-}
-
-bool stats_log_if_changed(uint64_t now_ns)
-{
-	if (memcmp(logged, counters, sizeof(logged)) == 0)
-		return false;
-	if (summary_done && now_ns - last_summary_ns < STATS_LOG_INTERVAL_NS)
-		return false;
-	last_summary_ns = now_ns;
-	stats_log(LOG_INFO);
-	return true;
 }

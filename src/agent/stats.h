@@ -2,9 +2,9 @@
  * stats.h - the agent's health counters.
  *
  * Every module counts what it produced and lost with stats_add/stats_set;
- * main logs the summary line when the counters changed (at most once per
- * STATS_LOG_INTERVAL_NS), on SIGUSR1 and at exit.  The keys of the line
- * are stable: scripts and tests parse them.
+ * main logs the summary line when statsreport.h says it is due, on
+ * SIGUSR1 and at exit.  The keys of the line are stable: scripts and tests
+ * parse them.
  *
  * Promises: no allocation; the counters are exact (logging never drops a
  * count).
@@ -18,8 +18,6 @@
 
 #include "log.h"
 
-/* Minimum time between two "counters changed" lines. */
-#define STATS_LOG_INTERVAL_NS (1000ULL * 1000 * 1000)
 /* Room for the summary line. */
 #define STATS_LINE_BYTES 512
 
@@ -50,11 +48,6 @@ size_t stats_format(char *buf, size_t cap);
 
 /* Log the summary now at level (SIGUSR1, exit). */
 void stats_log(enum log_level level);
-
-/* Log the summary if any counter changed since the last summary and
- * STATS_LOG_INTERVAL_NS have passed since then.  Returns true if it
- * logged. */
-bool stats_log_if_changed(uint64_t now_ns);
 
 /* Reset every counter to 0 (for tests). */
 void stats_reset(void);

@@ -64,6 +64,7 @@ static void defaults_are_vsock_frames_and_documented_values(void **state)
 	assert_int_equal(O.ready_fd, -1);
 	assert_int_equal(O.rcvbuf, OPT_DEFAULT_RCVBUF);
 	assert_int_equal(O.verbose, 0);
+	assert_int_equal(O.stats_interval_s, 60);
 	assert_string_equal(err_text, "");
 }
 
@@ -81,6 +82,10 @@ static void every_option_is_taken(void **state)
 	assert_int_equal(O.ready_fd, 7);
 	assert_int_equal(O.drain_ms, 0);
 	assert_int_equal(O.rcvbuf, 4096);
+	assert_int_equal(parse("--stats-interval=0", NULL), 0);
+	assert_int_equal(O.stats_interval_s, 0);
+	assert_int_equal(parse("--stats-interval=86400", NULL), 0);
+	assert_int_equal(O.stats_interval_s, 86400);
 	assert_int_equal(parse("--sink", "unix:/run/x.sock", "--verbose", "--verbose",
 			       "--no-connector", NULL), 0);
 	assert_int_equal(O.sink.kind, SINK_UNIX);
@@ -200,6 +205,10 @@ static void bad_values_name_option_value_and_what_is_allowed(void **state)
 	expect_usage_error("--ready-fd=x", "--ready-fd", "'x'");
 	expect_usage_error("--drain-ms=+5", "--drain-ms", "'+5'");
 	expect_usage_error("--rcvbuf=12", "--rcvbuf", "'12'");
+	expect_usage_error("--stats-interval=86401", "--stats-interval", "'86401'");
+	expect_usage_error("--stats-interval=-1", "--stats-interval", "'-1'");
+	expect_usage_error("--stats-interval=1m", "--stats-interval", "'1m'");
+	expect_usage_error("--stats-interval=", "--stats-interval", "''");
 	expect_usage_error("--rcvbuf=99999999999", "--rcvbuf", "'99999999999'");
 	expect_usage_error("--sink=tcp:1.2.3.4:5", "--sink", "'tcp:1.2.3.4:5'");
 	expect_usage_error("--sink=chardev:vport0p1", "--sink", "'vport0p1' is not absolute");
