@@ -69,7 +69,7 @@
 #define CONNECT_WAIT_MS 30000	/* backoff is capped at 5 s; TCG is slow */
 #define DELIVER_WAIT_MS 30000	/* frames reach a receiver's output */
 #define PAUSE_MIN_MS 3000
-#define PAUSE_MAX_MS 20000
+#define PAUSE_MAX_MS 30000
 #define DRAIN_WAIT_MS 30000
 #define STOP_WAIT_MS 15000
 #define SCAN_STEP_MS 100
