@@ -54,6 +54,12 @@ expect_reject "no reconnect after the kill" "no 'connection lost'" "$T/c" "$S"
 mutate "$C" "$T/c" "l = [x for x in l if 'killed by signal 9' not in x]"
 expect_reject "a receiver that was not killed" "not SIGKILLed" "$T/c" "$S"
 
+mutate "$C" "$T/c" "l = [x for x in l if 'agent stalled' not in x]"
+expect_reject "a receiver killed before the agent stalled" "not killed while the agent was stalled" "$T/c" "$S"
+
+mutate "$C" "$T/c" "l = [x.replace('stats: frames=', 'stats: frames=9999999') for x in l]"
+expect_reject "a last receiver that decoded everything (or more)" "receiver 3: no clean exit stats" "$T/c" "$S"
+
 mutate "$C" "$T/c" "i = max(n for n, x in enumerate(l) if 'counters:' in x); l[i] = l[i].replace(' written=', ' written=1')"
 expect_reject "counters that do not balance" "do not balance" "$T/c" "$S"
 

@@ -33,7 +33,8 @@
 #
 # Environment: VM_KERNEL (a vmlinuz; default the newest /boot/vmlinuz-*
 # with its modules installed), QEMU (default qemu-system-x86_64),
-# VM_TIMEOUT (seconds for the whole boot, default 180), VM_KEEP=DIR
+# VM_TIMEOUT (seconds for the whole boot, default 180, 360 with --vsock,
+# which waits twice for the vsock credit to run out), VM_KEEP=DIR
 # (copy the console log, the stream and the initramfs there).
 # Exit 77 (skip) when qemu or a kernel is missing.
 
@@ -52,7 +53,11 @@ for arg in "$@"; do
 done
 
 QEMU=${QEMU:-qemu-system-x86_64}
-VM_TIMEOUT=${VM_TIMEOUT:-180}
+if [ "$CHANNEL" = vsock ]; then
+	VM_TIMEOUT=${VM_TIMEOUT:-360}
+else
+	VM_TIMEOUT=${VM_TIMEOUT:-180}
+fi
 # Modules the guest needs for virtio-serial over PCI (plus, from
 # modules.dep, what they depend on).  Built-in ones are skipped.
 VM_MODULES="virtio_pci virtio_console"

@@ -1,9 +1,11 @@
 """The assertions of `make check-vm`'s vsock boot (check-vm-stream.py --vsock).
 
 The guest (tests/vm/init-vsock.c) ran the agent with --sink=vsock:1:9001 and
-two receivers one after the other on vsock:9001; the console holds init's
-lines and, between "vm-init: --- PATH ---" and "vm-init: --- end ---", the
-logs of the agent and of both receivers.  check(console, frames) returns the
+three receivers one after the other on vsock:9001 (1 killed while reading,
+2 paused and continued, then killed while the agent was stalled on credit,
+3 to the end); the console holds init's lines and, between "vm-init: ---
+PATH ---" and "vm-init: --- end ---", the logs of the agent and of the
+receivers.  check(console, frames) returns the
 problems found and a summary line.
 
 The bounds are written here, independently of init-vsock.c.
@@ -60,9 +62,9 @@ def check(console, frames):
     problems = []
     logs = sections(console)
     agent_log = logs.get(AGENT_LOG)
-    recv_logs = [logs.get(RECV_LOG % n) for n in (1, 2)]
+    recv_logs = [logs.get(RECV_LOG % n) for n in (1, 2, 3)]
     if agent_log is None or None in recv_logs:
-        problems.append("console: the logs of the agent and of both receivers are not all there")
+        problems.append("console: the logs of the agent and of the three receivers are not all there")
         return problems, None
     init = [l for l in console if l.startswith("vm-init: ")]
 
@@ -108,18 +110,30 @@ def check(console, frames):
         written = c.get("written", 0)
         if c.get("produced") != written + c.get("dropped_queue_full", 0) + c.get("queued", 0):
             problems.append("agent: final counters do not balance: %s" % final[-1])
-        if c.get("reconnects", 0) < 2:
-            problems.append("agent: %d connection(s), expected at least 2" % c.get("reconnects", 0))
+        if c.get("reconnects", 0) < 3:
+            problems.append("agent: %d connection(s), expected at least 3" % c.get("reconnects", 0))
         if len(frames) > written:
             problems.append("stream: %d frames decoded, more than the %d the agent wrote"
                             % (len(frames), written))
-    m2 = None
-    for line in recv_logs[1]:
-        m2 = re.search(r"stats: frames=(\d+) .* errors=(\d+)$", line) or m2
-    if m2 is None or int(m2.group(2)) != 0 or int(m2.group(1)) >= len(frames):
-        problems.append("receiver 2: no clean exit stats, errors, or receiver 1 decoded nothing")
+    m3 = None
+    for line in recv_logs[2]:
+        m3 = re.search(r"stats: frames=(\d+) .* errors=(\d+)$", line) or m3
+    if m3 is None or int(m3.group(2)) != 0 or int(m3.group(1)) >= len(frames):
+        problems.append("receiver 3: no clean exit stats, errors, or receivers 1 and 2 decoded nothing")
 
-    # 4. The pause: the credit ran out, the agent queued, it did not spin,
+    # 4. Receiver 2, continued after its pause, killed while the agent was
+    # stalled on credit (the last record written most likely cut at the
+    # credit's end: it must reach receiver 3 whole, and the error-line check
+    # above shows it did).
+    icont, _ = index(init, r"^vm-init: receiver 2 pid \d+ continued at ")
+    istall, _ = index(init, r"^vm-init: agent stalled \(queued [1-9]\d*\) \d+ ms after the stop$")
+    ikill2, _ = index(init, r"^vm-init: receiver 2 pid \d+ killed by signal 9$")
+    ir3, _ = index(init, r"^vm-init: receiver 3 pid \d+ started$")
+    if None in (icont, istall, ikill2, ir3, iend) or not icont < istall < ikill2 < ir3 < iend:
+        problems.append("console: receiver 2 not killed while the agent was stalled, "
+                        "then replaced while the steady workload ran")
+
+    # 5. The pause: the credit ran out, the agent queued, it did not spin,
     # and the backlog arrived afterwards.
     _, mstop = index(init, r"^vm-init: receiver 2 pid \d+ stopped at (\d+) ns$")
     _, mcont = index(init, r"^vm-init: receiver 2 pid \d+ continued at (\d+) ns after a pause of "
@@ -152,7 +166,8 @@ def check(console, frames):
             problems.append("stream: none of the events made during the pause was delivered")
         summary = ("vsock: refused then connected; receiver killed and replaced; %d frames decoded "
                    "of %s written; pause %d ms: queued up to %d, dropped %d, agent cpu %.1f%% "
-                   "(%.1f%% before, bound %d us), %d events of the pause delivered after it"
+                   "(%.1f%% before, bound %d us), %d events of the pause delivered after it; "
+                   "receiver 2 killed while the agent was stalled, receiver 3 decoded whole frames"
                    % (len(frames), written, pause_ms, queued, dropped,
                       100.0 * cpu_us / (pause_ms * 1000), 100.0 * base_us / (max(base_ms, 1) * 1000),
                       bound, len(during)))

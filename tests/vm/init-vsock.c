@@ -18,8 +18,13 @@
  *     PAUSE_MIN_MS; the agent's CPU time over the pause is measured, and
  *     over as long a stretch just before it for comparison; then SIGCONT,
  *     and init waits until the agent reports its queue empty again;
- *  5. the steady workload, then the agent (SIGTERM: it drains and logs its
- *     final counters), then receiver 2 are stopped.
+ *  5. receiver 2 is SIGSTOPped again until the agent stalls, and then
+ *     SIGKILLed: the connection dies with the credit used up, when the
+ *     last record written is most likely cut in two (the credit ends
+ *     anywhere in it), as when a snapshot restore resets the device under
+ *     a stalled guest; receiver 3 must decode whole frames only;
+ *  6. the steady workload, then the agent (SIGTERM: it drains and logs its
+ *     final counters), then receiver 3 are stopped.
  *
  * The receivers listen with --vsock-buffer=65536, the transmit buffer
  * Firecracker gives each guest connection: the guest's send credit is what
@@ -49,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "init-files.h"
 #include "vm-init.h"
 
 #define RECV_PATH "/bin/cellos-telemetry-recv"
@@ -60,10 +66,8 @@
 #define AGENT_LOG "/tmp/agent.log"
 #define RECV_OUT_FMT "/tmp/recv-%d.jsonl"
 #define RECV_LOG_FMT "/tmp/recv-%d.log"
-#define RECEIVERS 2
+#define RECEIVERS 3
 #define PATH_BYTES 64
-#define LINE_BYTES 1024
-#define COPY_BYTES 4096
 
 #define REFUSED_WAIT_MS 20000	/* the agent's first connect attempt */
 #define CONNECT_WAIT_MS 30000	/* backoff is capped at 5 s; TCG is slow */
@@ -72,218 +76,12 @@
 #define PAUSE_MAX_MS 30000
 #define DRAIN_WAIT_MS 30000
 #define STOP_WAIT_MS 15000
-#define SCAN_STEP_MS 100
 
 struct scenario {
 	pid_t agent, workload, steady;
 	pid_t recv[RECEIVERS + 1];	/* 1-based */
 	int agent_log_fd;
 };
-
-/* ---- files --------------------------------------------------------- */
-
-typedef bool (*line_fn)(const char *line, void *arg);
-
-/* fn on every whole line of path from byte off on, until it returns
- * true (then true).  A last line still without its newline is left for
- * the next scan; lines longer than LINE_BYTES are skipped. */
-static bool scan_lines(const char *path, off_t off, line_fn fn, void *arg)
-{
-	char buf[COPY_BYTES], line[LINE_BYTES];
-	size_t len = 0;
-	bool found = false, overlong = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	if (off > 0 && lseek(fd, off, SEEK_SET) < 0) {
-		close(fd);
-		return false;
-	}
-	while (!found) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (ssize_t i = 0; i < n && !found; i++) {
-			if (buf[i] == '\n') {
-				line[len] = '\0';
-				if (!overlong)
-					found = fn(line, arg);
-				len = 0;
-				overlong = false;
-			} else if (len < sizeof(line) - 1) {
-				line[len++] = buf[i];
-			} else {
-				overlong = true;
-			}
-		}
-	}
-	close(fd);
-	return found;
-}
-
-static off_t file_size(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 ? st.st_size : 0;
-}
-
-struct needles {
-	const char *a, *b;	/* b may be NULL */
-};
-
-static bool has_needles(const char *line, void *arg)
-{
-	const struct needles *n = arg;
-
-	return strstr(line, n->a) != NULL && (n->b == NULL || strstr(line, n->b) != NULL);
-}
-
-/* Waits for a line of path (from off on) holding a and b. */
-static int wait_line(const char *path, off_t off, const char *a, const char *b,
-		     unsigned wait_ms, const char *what)
-{
-	uint64_t start = now_ms(), deadline = start + wait_ms;
-	struct needles n = { a, b };
-
-	for (;;) {
-		if (scan_lines(path, off, has_needles, &n)) {
-			say("%s (after %" PRIu64 " ms)", what, now_ms() - start);
-			return 0;
-		}
-		if (now_ms() >= deadline) {
-			say("FAIL: not within %u ms: %s", wait_ms, what);
-			return -1;
-		}
-		sleep_ms(SCAN_STEP_MS);
-	}
-}
-
-static int copy_file(const char *path, int out)
-{
-	char buf[COPY_BYTES];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -1;
-		if (n <= 0)
-			break;
-		if (write_all(out, buf, (size_t)n) != 0) {
-			rc = -1;
-			break;
-		}
-	}
-	close(fd);
-	return rc;
-}
-
-/* ---- the agent's counters and CPU time ------------------------------ */
-
-static bool counter(const char *line, const char *key, uint64_t *v)
-{
-	const char *p = strstr(line, key);
-	char *end;
-
-	if (p == NULL)
-		return false;
-	errno = 0;
-	unsigned long long x = strtoull(p + strlen(key), &end, 10);
-	if (errno != 0 || end == p + strlen(key))
-		return false;
-	*v = x;
-	return true;
-}
-
-struct counters_seen {
-	unsigned lines;
-	uint64_t max_queued, last_queued, last_dropped;
-};
-
-static bool on_counters(const char *line, void *arg)
-{
-	struct counters_seen *c = arg;
-	uint64_t q, d;
-
-	if (strstr(line, "counters:") == NULL || !counter(line, " queued=", &q) ||
-	    !counter(line, " dropped_queue_full=", &d))
-		return false;
-	c->lines++;
-	if (q > c->max_queued)
-		c->max_queued = q;
-	c->last_queued = q;
-	c->last_dropped = d;
-	return false;	/* every line */
-}
-
-static void read_counters(off_t off, struct counters_seen *c)
-{
-	memset(c, 0, sizeof(*c));
-	scan_lines(AGENT_LOG, off, on_counters, c);
-}
-
-/* CPU time (user + system) of pid in microseconds: schedstat's run time
- * in ns, or stat's ticks where the kernel has no schedstat. */
-static int cpu_us(pid_t pid, uint64_t *us)
-{
-	char path[PATH_BYTES], buf[LINE_BYTES];
-	unsigned long long ns, ut, st;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			if (sscanf(buf, "%llu", &ns) == 1) {
-				*us = ns / 1000u;
-				return 0;
-			}
-		}
-	}
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* After the comm's ")": state ppid pgrp session tty tpgid flags
-	 * minflt cminflt majflt cmajflt utime stime. */
-	const char *p = strrchr(buf, ')');
-	long hz = sysconf(_SC_CLK_TCK);
-	if (p == NULL || hz <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-		   &ut, &st) != 2)
-		return -1;
-	*us = (ut + st) * 1000000ull / (unsigned long long)hz;
-	return 0;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- children ------------------------------------------------------- */
 
@@ -460,7 +258,7 @@ static int pause_receiver(struct scenario *s)
 	sleep_ms(PAUSE_MIN_MS);
 
 	off = file_size(AGENT_LOG);
-	read_counters(0, &c);
+	read_counters(AGENT_LOG, 0, &c);
 	uint64_t dropped_before = c.last_dropped;
 	t1 = now_ms();
 	if (cpu_us(s->agent, &cpu1) != 0)
@@ -473,7 +271,7 @@ static int pause_receiver(struct scenario *s)
 	say("receiver 2 pid %d stopped at %" PRIu64 " ns", (int)s->recv[2], ns_stop);
 	for (;;) {
 		sleep_ms(SCAN_STEP_MS);
-		read_counters(off, &c);
+		read_counters(AGENT_LOG, off, &c);
 		uint64_t held = now_ms() - t1;
 		bool stalled = c.max_queued > 0 || c.last_dropped > dropped_before;
 		if ((stalled && held >= PAUSE_MIN_MS) || held >= PAUSE_MAX_MS)
@@ -498,7 +296,7 @@ static int pause_receiver(struct scenario *s)
 	off = file_size(AGENT_LOG);
 	uint64_t start = now_ms();
 	for (;;) {
-		read_counters(off, &c);
+		read_counters(AGENT_LOG, off, &c);
 		if (c.lines > 0 && c.last_queued == 0) {
 			say("agent queue empty again %" PRIu64 " ms after SIGCONT",
 			    now_ms() - start);
@@ -512,7 +310,48 @@ static int pause_receiver(struct scenario *s)
 	}
 }
 
-/* 5: everything stops in order: the source of events, the agent (which
+/* 5: a connection that dies while the agent is stalled on credit. */
+static int kill_stalled(struct scenario *s)
+{
+	struct counters_seen c;
+	char path[PATH_BYTES];
+	off_t off = file_size(AGENT_LOG);
+	uint64_t start = now_ms();
+	int st;
+
+	if (kill(s->recv[2], SIGSTOP) != 0) {
+		say("kill receiver 2: %s", strerror(errno));
+		return -1;
+	}
+	say("receiver 2 pid %d stopped again", (int)s->recv[2]);
+	for (;;) {
+		read_counters(AGENT_LOG, off, &c);
+		if (c.max_queued > 0)
+			break;
+		if (now_ms() - start >= PAUSE_MAX_MS) {
+			say("FAIL: the agent did not stall within %d ms", PAUSE_MAX_MS);
+			return -1;
+		}
+		sleep_ms(SCAN_STEP_MS);
+	}
+	say("agent stalled (queued %" PRIu64 ") %" PRIu64 " ms after the stop",
+	    c.max_queued, now_ms() - start);
+	if (stop_child("receiver 2", s->recv[2], SIGKILL, &st) != 0)
+		return -1;
+	s->recv[2] = 0;
+	s->recv[3] = start_receiver(3);
+	if (s->recv[3] < 0)
+		return -1;
+	snprintf(path, sizeof(path), RECV_LOG_FMT, 3);
+	if (wait_line(path, 0, "connection 1 opened from vsock cid 1", NULL,
+		      CONNECT_WAIT_MS, "receiver 3 has the agent's connection") != 0)
+		return -1;
+	snprintf(path, sizeof(path), RECV_OUT_FMT, 3);
+	return wait_line(path, 0, STEADY_COMM, NULL, DELIVER_WAIT_MS,
+			 "receiver 3 decodes the steady workload");
+}
+
+/* 6: everything stops in order: the source of events, the agent (which
  * drains), the reader. */
 static int stop_all(struct scenario *s)
 {
@@ -527,13 +366,13 @@ static int stop_all(struct scenario *s)
 		return -1;
 	s->agent = 0;
 	failed |= !exited_ok(st);
-	snprintf(log, sizeof(log), RECV_LOG_FMT, 2);
+	snprintf(log, sizeof(log), RECV_LOG_FMT, 3);
 	if (wait_line(log, 0, "connection 1 closed", NULL, DELIVER_WAIT_MS,
-		      "receiver 2 read the agent's stream to its end") != 0)
+		      "receiver 3 read the agent's stream to its end") != 0)
 		return -1;
-	if (stop_child("receiver 2", s->recv[2], SIGTERM, &st) != 0)
+	if (stop_child("receiver 3", s->recv[3], SIGTERM, &st) != 0)
 		return -1;
-	s->recv[2] = 0;
+	s->recv[3] = 0;
 	failed |= !exited_ok(st);
 	return failed ? -1 : 0;
 }
@@ -575,7 +414,8 @@ int vsock_run(const char *dev)
 	int rc = -1, st;
 
 	if (agent_then_receiver(&s) == 0 && standard_workload(&s) == 0 &&
-	    kill_and_restart(&s) == 0 && pause_receiver(&s) == 0 && stop_all(&s) == 0)
+	    kill_and_restart(&s) == 0 && pause_receiver(&s) == 0 &&
+	    kill_stalled(&s) == 0 && stop_all(&s) == 0)
 		rc = 0;
 	/* After a failure: stop what is left, so its log is complete. */
 	if (s.steady > 0)
@@ -584,9 +424,11 @@ int vsock_run(const char *dev)
 		(void)stop_child("agent", s.agent, SIGTERM, &st);
 	for (int i = 1; i <= RECEIVERS; i++) {
 		if (s.recv[i] > 0) {
+			char who[32];
+
+			snprintf(who, sizeof(who), "receiver %d", i);
 			(void)kill(s.recv[i], SIGCONT);
-			(void)stop_child(i == 1 ? "receiver 1" : "receiver 2", s.recv[i],
-					 SIGTERM, &st);
+			(void)stop_child(who, s.recv[i], SIGTERM, &st);
 		}
 	}
 	if (s.agent_log_fd >= 0)
