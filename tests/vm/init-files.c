@@ -147,16 +147,24 @@ static bool counter(const char *line, const char *key, uint64_t *v)
 static bool on_counters(const char *line, void *arg)
 {
 	struct counters_seen *c = arg;
-	uint64_t q, d;
+	uint64_t q, d, p, w;
 
 	if (strstr(line, "counters:") == NULL || !counter(line, " queued=", &q) ||
-	    !counter(line, " dropped_queue_full=", &d))
+	    !counter(line, " dropped_queue_full=", &d) ||
+	    !counter(line, " produced=", &p) || !counter(line, " written=", &w))
 		return false;
+	/* Records queued at a counters line may be a batch not yet written
+	 * (the sink is corked around each batch); nothing written between
+	 * two lines while events kept coming is a real stall. */
+	if (c->lines > 0 && w == c->last_written && p > c->last_produced && q > 0)
+		c->stalled = true;
 	c->lines++;
 	if (q > c->max_queued)
 		c->max_queued = q;
 	c->last_queued = q;
 	c->last_dropped = d;
+	c->last_produced = p;
+	c->last_written = w;
 	return false;	/* every line */
 }
 

@@ -23,10 +23,13 @@ int wait_line(const char *path, off_t off, const char *a, const char *b,
 	      unsigned wait_ms, const char *what);
 int copy_file(const char *path, int out);
 
-/* What the agent's "counters:" lines in its log (from off on) said. */
+/* What the agent's "counters:" lines in its log (from off on) said.
+ * stalled: between two consecutive lines nothing was written while events
+ * were produced and records waited: the sink had no credit. */
 struct counters_seen {
 	unsigned lines;
-	uint64_t max_queued, last_queued, last_dropped;
+	uint64_t max_queued, last_queued, last_dropped, last_produced, last_written;
+	bool stalled;
 };
 void read_counters(const char *path, off_t off, struct counters_seen *c);
 
