@@ -439,7 +439,7 @@ int recv_server_run(struct recv_ctx *c, int sigfd)
 		recv_listen_open_vsock(&s->listener, c->opts->listen_path,
 				       c->opts->listen_vsock.cid,
 				       c->opts->listen_vsock.port,
-				       c->opts->vsock_buffer) :
+				       (unsigned)c->opts->vsock_buffer) :
 		recv_listen_open(&s->listener, c->opts->listen_path);
 	if (rc != EX_OK) {
 		free(s);
