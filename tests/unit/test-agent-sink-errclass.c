@@ -1,4 +1,4 @@
-/* test-sink-errclass.c - the sink's errno classes (sink_errclass.c), per
+/* test-agent-sink-errclass.c - the sink's errno classes (sink_errclass.c), per
  * errno and phase, including the ones Firecracker's vsock device produces:
  * a reset answering a connect (nothing listens on the host), EAGAIN on a
  * credit stall, and ECONNRESET / EPIPE / ENOTCONN / hangup after a
