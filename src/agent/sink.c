@@ -33,6 +33,7 @@
 #include "backoff.h"
 #include "queue.h"
 #include "sink.h"
+#include "sink_errclass.h"
 #include "sink_open.h"
 #include "source.h"
 
@@ -128,8 +129,11 @@ static void connect_failed(struct sink *s, int err)
 	if (s->fail_streak == 1) {
 		/* A listener that keeps coming and going would otherwise log
 		 * this once per cycle. */
-		agent_log_limited(&s->churn, clock_now_ns(), LOG_WARN, "sink %s: cannot connect: %s; retrying with backoff "
-			  "(up to every %llu s)", s->name, strerror(err),
+		enum sink_errclass ec = sink_errclass(SINK_PHASE_CONNECT, err);
+
+		agent_log_limited(&s->churn, clock_now_ns(), ec == SINK_EC_CONFIG ? LOG_ERR : LOG_WARN,
+			  "sink %s: cannot connect: %s (%s); retrying with backoff "
+			  "(up to every %llu s)", s->name, strerror(err), sink_errclass_hint(ec),
 			  (unsigned long long)(BACKOFF_CAP_NS / CLOCK_NS_PER_SEC));
 		s->fail_logged_ns = now;
 	} else if (now - s->fail_logged_ns >= SINK_FAIL_LOG_INTERVAL_NS) {
@@ -148,8 +152,9 @@ static void connection_lost(struct sink *s, int err)
 
 	close_fd(s);
 	queue_rewind(&s->q);
-	agent_log_limited(&s->churn, clock_now_ns(), LOG_WARN, "sink %s: connection lost: %s; reconnecting%s", s->name,
+	agent_log_limited(&s->churn, clock_now_ns(), LOG_WARN, "sink %s: connection lost: %s (%s); reconnecting%s", s->name,
 		  err ? strerror(err) : "peer hung up",
+		  sink_errclass_hint(sink_errclass(SINK_PHASE_WRITE, err)),
 		  partial ? " (the partly written record will be sent again whole)" : "");
 	schedule_reconnect(s);
 }
@@ -230,10 +235,16 @@ static void flush(struct sink *s)
 		w = write_records(s, iov, n);
 		if (w < 0) {
 			int err = errno;
+			enum sink_errclass ec = sink_errclass(SINK_PHASE_WRITE, err);
 
-			if (err == EINTR)
+			if (ec == SINK_EC_RETRY)
 				continue;
-			if (err == EAGAIN || err == EWOULDBLOCK) {
+			if (ec == SINK_EC_RESOURCE) {
+				/* Not the peer's fault: keep the connection. */
+				arm_timer(s, SINK_STDOUT_RETRY_NS);
+				break;
+			}
+			if (ec == SINK_EC_FULL) {
 				if (s->fd_registered) {
 					if (set_want_out(s, true) < 0) {
 						agent_log(LOG_WARN, "sink %s: reactor_mod: %s",

@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
+#include <linux/vm_sockets.h>
 
 #include "recv/listen.h"
 #include "recv/log.h"
@@ -71,6 +73,7 @@ int recv_listen_open(struct recv_listener *l, const char *path)
 
 	l->fd = -1;
 	l->path = path;
+	l->vsock = false;
 	l->have_ino = false;
 	if (make_addr(path, &sa) < 0) {
 		recv_err("--listen=%s: %s", path, strerror(errno));
@@ -152,4 +155,64 @@ void recv_listen_close(struct recv_listener *l)
 	    st.st_dev == l->dev && st.st_ino == l->ino && unlink(l->path) < 0)
 		recv_warn("--listen=%s: removing the socket at exit: %s",
 			  l->path, strerror(errno));
+}
+
+int recv_listen_open_vsock(struct recv_listener *l, const char *name,
+			   unsigned int cid, unsigned int port, unsigned buffer)
+{
+	struct sockaddr_vm sa;
+
+	l->fd = -1;
+	l->path = name;
+	l->vsock = true;
+	l->have_ino = false;
+	memset(&sa, 0, sizeof(sa));
+	sa.svm_family = AF_VSOCK;
+	sa.svm_cid = cid;
+	sa.svm_port = port;
+	l->fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0) {
+		/* EAFNOSUPPORT: the vsock core is not loaded; ENODEV (at
+		 * bind) would be no transport for that CID. */
+		recv_err("--listen=%s: socket(AF_VSOCK): %s (no vsock in this kernel? "
+			 "vhost_vsock or vsock_loopback loads it)", name, strerror(errno));
+		return EX_OSERR;
+	}
+	unsigned long long size = buffer;
+	if (buffer != 0 && setsockopt(l->fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE,
+				      &size, sizeof(size)) < 0) {
+		recv_err("--vsock-buffer=%u: %s", buffer, strerror(errno));
+		close_keep_errno(l->fd);
+		l->fd = -1;
+		return EX_CANTCREAT;
+	}
+	if (bind(l->fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		recv_err("--listen=%s: bind: %s%s", name, strerror(e),
+			 e == EADDRINUSE ? " (another process is listening on that port)" :
+			 e == EADDRNOTAVAIL ? " (the CID is not one of this machine's)" : "");
+		close_keep_errno(l->fd);
+		l->fd = -1;
+		return e == EADDRINUSE ? EX_UNAVAILABLE : EX_CANTCREAT;
+	}
+	if (listen(l->fd, RECV_LISTEN_BACKLOG) < 0) {
+		recv_err("--listen=%s: listen: %s", name, strerror(errno));
+		close_keep_errno(l->fd);
+		l->fd = -1;
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+void recv_listen_peer(const struct sockaddr_storage *sa, socklen_t len,
+		      char *buf, size_t cap)
+{
+	if (cap == 0)
+		return;
+	buf[0] = '\0';
+	if (sa->ss_family == AF_VSOCK && len >= (socklen_t)sizeof(struct sockaddr_vm)) {
+		const struct sockaddr_vm *vm = (const struct sockaddr_vm *)sa;
+		snprintf(buf, cap, " from vsock cid %u port %u", vm->svm_cid,
+			 vm->svm_port);
+	}
 }

@@ -12,14 +12,18 @@
 
 #include "cellos_wire.h"
 #include "recv/options.h"
+#include "recv/vsockaddr.h"
 
 const char recv_usage_text[] =
-	"Usage: cellos-telemetry-recv --listen=PATH [OPTION]...\n"
+	"Usage: cellos-telemetry-recv --listen=PATH|vsock:[CID:]PORT [OPTION]...\n"
 	"       cellos-telemetry-recv --input=FILE|- [OPTION]...\n"
 	"Receive CellOS guest telemetry (wire format v1) and print one JSON\n"
 	"object per frame.\n"
 	"\n"
 	"  --listen=PATH          listen on the Unix stream socket PATH\n"
+	"  --listen=vsock:[CID:]PORT  listen on AF_VSOCK port PORT (CID: any)\n"
+	"  --vsock-buffer=BYTES   vsock: per-connection receive buffer, the\n"
+	"                         guest's send credit (default: the kernel's)\n"
 	"  --input=FILE|-         decode a captured stream (- is stdin)\n"
 	"  --output=FILE          write JSON lines to FILE (default stdout)\n"
 	"  --raw=FILE             append every received byte to FILE\n"
@@ -87,6 +91,9 @@ static const struct spec specs[] = {
 	  .allowed = "whole seconds", .note = "0 turns it off" },
 	{ .name = "count", .kind = K_U64, .dest = U64(count), .min = 1,
 	  .max = UINT64_MAX, .allowed = "an integer" },
+	{ .name = "vsock-buffer", .kind = K_U64, .dest = U64(vsock_buffer),
+	  .min = RECV_VSOCK_BUFFER_MIN, .max = RECV_VSOCK_BUFFER_MAX,
+	  .allowed = "bytes" },
 	{ .name = "format", .kind = K_CHOICE, .dest = UNS(format),
 	  .choices = format_words },
 	{ .name = "summary", .kind = K_OPT_PATH, .dest = STR(summary_path) },
@@ -149,8 +156,9 @@ static const char *words(const char *const *w, char *buf, size_t cap)
 	return buf;
 }
 
-/* --listen: a Unix socket path that fits sun_path.  Every address form
- * the receiver listens on is told apart here, in one place. */
+/* --listen: vsock:[CID:]PORT (vsockaddr.h), or else a Unix socket path
+ * that fits sun_path.  Every address form the receiver listens on is told
+ * apart here, in one place. */
 static enum recv_options_result listen_address(const struct spec *sp,
 					       const char *value,
 					       struct recv_options *opts,
@@ -158,6 +166,17 @@ static enum recv_options_result listen_address(const struct spec *sp,
 {
 	size_t len = strlen(value);
 
+	switch (recv_vsockaddr_parse(value, &opts->listen_vsock, err, errcap)) {
+	case RECV_VSOCKADDR_BAD:
+		return RECV_OPTIONS_USAGE;
+	case RECV_VSOCKADDR_OK:
+		opts->listen_is_vsock = true;
+		opts->listen_path = value;
+		return RECV_OPTIONS_RUN;
+	case RECV_VSOCKADDR_NOT_VSOCK:
+	default:
+		break;
+	}
 	if (len == 0)
 		return usage(err, errcap, "--%s='': empty; allowed: a file name",
 			     sp->name);
@@ -314,6 +333,9 @@ enum recv_options_result recv_options_parse(int argc, char **argv,
 		return usage(err, errcap,
 			     "--listen='%s' and --input='%s' given together; allowed: one of them",
 			     opts->listen_path, opts->input_path);
+	if (opts->vsock_buffer != 0 && !opts->listen_is_vsock)
+		return usage(err, errcap,
+			     "--vsock-buffer given without --listen=vsock:...; allowed: only with a vsock listener");
 	if (opts->listen_path == NULL && opts->input_path == NULL)
 		return usage(err, errcap,
 			     "neither --listen nor --input given; allowed: exactly one of them");

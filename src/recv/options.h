@@ -5,7 +5,8 @@
  * into one message that names the option, the value given and what is
  * allowed (the caller prints it and exits EX_USAGE).  It validates
  * everything that can be checked without touching the system: numbers,
- * exclusive options, the socket path's length, that --cell-id and
+ * exclusive options, the socket path's length or the vsock:[CID:]PORT
+ * form (vsockaddr.h), that --cell-id and
  * --run-id are non-empty UTF-8 without NUL of bounded length.  It keeps
  * pointers into argv (no allocation) and resets getopt's state itself, so
  * it may be called more than once (the unit tests do).
@@ -17,12 +18,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recv/vsockaddr.h"
+
 #define RECV_DEFAULT_SILENCE_S 10
 #define RECV_MAX_SILENCE_S 86400 /* a day; longer is surely a typo */
 /* --cell-id / --run-id: bytes before JSON escaping. */
 #define RECV_ID_MAX_BYTES 256
 /* --summary with no file (or --summary=-): the report goes to stderr. */
 #define RECV_SUMMARY_STDERR "-"
+/* --vsock-buffer: the kernel clamps SO_VM_SOCKETS_BUFFER_SIZE to its
+ * default maximum (256 KiB) unless raised; below a page is pointless. */
+#define RECV_VSOCK_BUFFER_MIN 4096
+#define RECV_VSOCK_BUFFER_MAX 262144
 /* Room for an error message from the parser. */
 #define RECV_OPTIONS_ERR_BYTES 512
 
@@ -32,7 +39,10 @@ enum recv_format {
 };
 
 struct recv_options {
-	const char *listen_path;  /* --listen, or NULL */
+	const char *listen_path;  /* --listen, or NULL (as given, vsock: too) */
+	bool listen_is_vsock;     /* --listen=vsock:[CID:]PORT */
+	struct recv_vsockaddr listen_vsock; /* its CID and port */
+	uint64_t vsock_buffer;    /* --vsock-buffer, 0 = the kernel's default */
 	const char *input_path;   /* --input ("-" = stdin), or NULL */
 	const char *output_path;  /* --output, or NULL for stdout */
 	const char *raw_path;     /* --raw, or NULL */

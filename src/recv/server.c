@@ -47,6 +47,9 @@ struct server {
 	uint8_t rbuf[RECV_READ_BYTES];
 };
 
+/* " from vsock cid 4294967295 port 4294967295" and its NUL. */
+#define RECV_PEER_BYTES 64
+
 /* Stop reasons carried out of the handlers. */
 enum step { STEP_GO = 0, STEP_STOP };
 
@@ -143,7 +146,7 @@ static struct conn *free_slot(struct server *s, unsigned *slot)
 
 /* Take a new connection into the table, or refuse it.  The fd is always
  * either kept or closed. */
-static void conn_add(struct server *s, int fd)
+static void conn_add(struct server *s, int fd, const char *peer)
 {
 	unsigned slot;
 	struct conn *k = free_slot(s, &slot);
@@ -192,7 +195,7 @@ static void conn_add(struct server *s, int fd)
 	wire_stream_init(&k->stream);
 	s->open++;
 	s->c->stats.connections++;
-	recv_info("connection %" PRIu64 " opened", k->id);
+	recv_info("connection %" PRIu64 " opened%s", k->id, peer);
 	struct recv_stamp stamp;
 	recv_stamp_now(&stamp);
 	/* As in conn_close: a write error ends the run at the next flush. */
@@ -202,10 +205,14 @@ static void conn_add(struct server *s, int fd)
 static int on_listen(struct server *s)
 {
 	for (;;) {
-		int fd = accept4(s->listener.fd, NULL, NULL,
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		char from[RECV_PEER_BYTES];
+		int fd = accept4(s->listener.fd, (struct sockaddr *)&peer, &plen,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			conn_add(s, fd);
+			recv_listen_peer(&peer, plen, from, sizeof(from));
+			conn_add(s, fd, from);
 			continue;
 		}
 		switch (errno) {
@@ -428,7 +435,12 @@ int recv_server_run(struct recv_ctx *c, int sigfd)
 		s->conns[i].timer_fd = -1;
 	}
 
-	int rc = recv_listen_open(&s->listener, c->opts->listen_path);
+	int rc = c->opts->listen_is_vsock ?
+		recv_listen_open_vsock(&s->listener, c->opts->listen_path,
+				       c->opts->listen_vsock.cid,
+				       c->opts->listen_vsock.port,
+				       (unsigned)c->opts->vsock_buffer) :
+		recv_listen_open(&s->listener, c->opts->listen_path);
 	if (rc != EX_OK) {
 		free(s);
 		return rc;

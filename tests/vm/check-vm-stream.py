@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check-vm-stream.py CONSOLE_LOG STREAM_JSONL
+"""check-vm-stream.py [--vsock] CONSOLE_LOG STREAM_JSONL
 
 The assertions of `make check-vm`: what the guest says it did (its console
 log: pids from fork() and gettid() inside the guest) against what the agent
@@ -7,11 +7,18 @@ reported (the receiver's JSON lines).  Exits 1 naming every mismatch.
 
 The expected workload is written down here, independently of
 tests/vm/workload.c, so a workload that silently ran less fails too.
+
+--vsock: the vsock boot, whose receivers ran in the guest; its own
+assertions are in check_vm_vsock.py, on top of these.
 """
 import collections
 import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_vm_vsock  # noqa: E402
 
 SPAWNED = "process.spawned"
 EXITED = "process.exited"
@@ -105,11 +112,19 @@ def check_counts(what, found, expected):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: check-vm-stream.py CONSOLE_LOG STREAM_JSONL")
-    console = read_console(sys.argv[1])
+    args = sys.argv[1:]
+    vsock = args[:1] == ["--vsock"]
+    if vsock:
+        args = args[1:]
+    if len(args) != 2:
+        sys.exit("usage: check-vm-stream.py [--vsock] CONSOLE_LOG STREAM_JSONL")
+    console = read_console(args[0])
     agent, workload = check_console(console)
-    frames, errors = read_stream(sys.argv[2])
+    frames, errors = read_stream(args[1])
+    vsock_summary = None
+    if vsock:
+        found, vsock_summary = check_vm_vsock.check(console, frames)
+        problems.extend(found)
 
     for e in errors:
         problem("stream: receiver error line: %s" % json.dumps(e))
@@ -167,6 +182,8 @@ def main():
     print("# stream: %d frames, 0 errors, ns strictly increasing; %d workload processes "
           "each spawned then exited as expected; agent pid %d ready before workload pid %d"
           % (len(frames), len(expected), agent, workload))
+    if vsock_summary:
+        print("# " + vsock_summary)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,16 @@
 #                          guest's second serial port (ttyS1, an emulated
 #                          16550 UART) instead: the agent's chardev: sink on
 #                          a tty, which it must set to raw mode
+#   check-vm.sh --vsock    the production channel: the agent's vsock:1:9001
+#                          sink to cellos-telemetry-recv --listen=vsock:9001,
+#                          both in the guest over its vsock loopback
+#                          transport (vsock_loopback.ko; this machine's own
+#                          vsock is never touched), through a receiver
+#                          started after the agent, a SIGKILL and restart of
+#                          the receiver and a SIGSTOP long enough to use up
+#                          the vsock credit (tests/vm/init-vsock.c); the
+#                          receivers' JSON lines come to the host over the
+#                          virtio-serial port
 #
 # The guest is Debian's packaged kernel (linux-image-amd64) under
 # qemu-system-x86_64 with software emulation (-accel tcg: KVM is not
@@ -23,7 +33,8 @@
 #
 # Environment: VM_KERNEL (a vmlinuz; default the newest /boot/vmlinuz-*
 # with its modules installed), QEMU (default qemu-system-x86_64),
-# VM_TIMEOUT (seconds for the whole boot, default 180), VM_KEEP=DIR
+# VM_TIMEOUT (seconds for the whole boot, default 180, 360 with --vsock,
+# which waits twice for the vsock credit to run out), VM_KEEP=DIR
 # (copy the console log, the stream and the initramfs there).
 # Exit 77 (skip) when qemu or a kernel is missing.
 
@@ -36,20 +47,27 @@ for arg in "$@"; do
 	--channel) MODE=channel ;;
 	--virtio) CHANNEL=virtio ;;
 	--serial) CHANNEL=serial ;;
-	*) echo "usage: $0 [--channel] [--virtio|--serial]" >&2; exit 64 ;;
+	--vsock) CHANNEL=vsock ;;
+	*) echo "usage: $0 [--channel] [--virtio|--serial|--vsock]" >&2; exit 64 ;;
 	esac
 done
 
 QEMU=${QEMU:-qemu-system-x86_64}
-VM_TIMEOUT=${VM_TIMEOUT:-180}
+if [ "$CHANNEL" = vsock ]; then
+	VM_TIMEOUT=${VM_TIMEOUT:-360}
+else
+	VM_TIMEOUT=${VM_TIMEOUT:-180}
+fi
 # Modules the guest needs for virtio-serial over PCI (plus, from
 # modules.dep, what they depend on).  Built-in ones are skipped.
 VM_MODULES="virtio_pci virtio_console"
+# And for --vsock, the vsock core and its loopback transport (CID 1).
+VM_VSOCK_MODULES="vsock vmw_vsock_virtio_transport_common vsock_loopback"
 PORT_NAME=cellos.telemetry
 VM_INIT="$top_builddir/tests/vm/vm-init"
 VM_WORKLOAD="$top_builddir/tests/vm/vm-workload"
 # The names the workload binary is installed under (see workload.c).
-WL_NAMES="wl-alpha wl-beta wl-gamma wl-delta wl-forker wl-thread"
+WL_NAMES="wl-alpha wl-beta wl-gamma wl-delta wl-forker wl-thread wl-steady"
 
 require_cmd "$QEMU"
 require_cmd cpio
@@ -214,10 +232,16 @@ build_initramfs() {
 	for m in $VM_MODULES; do
 		add_module "$m"
 	done
+	if [ "$CHANNEL" = vsock ]; then
+		for m in $VM_VSOCK_MODULES; do
+			add_module "$m"
+		done
+	fi
 	cp "$VM_INIT" "$ROOT/init" || fail "cannot copy $VM_INIT"
 	if [ "$MODE" = agent ]; then
 		add_program "$AGENT" /bin/cellos-telemetry
 		add_program "$WEXEC" /bin/cellos-workload-exec
+		[ "$CHANNEL" = vsock ] && add_program "$RECV" /bin/cellos-telemetry-recv
 		cp "$VM_WORKLOAD" "$ROOT/bin/vm-workload" || fail "cannot copy $VM_WORKLOAD"
 		for name in $WL_NAMES; do
 			ln -s vm-workload "$ROOT/bin/$name"
@@ -254,6 +278,7 @@ boot_vm() {
 		append="$append serial"
 		chan=(-serial chardev:telemetry)
 	else
+		[ "$CHANNEL" = vsock ] && append="$append vsock"
 		chan=(-device virtio-serial-pci
 			-device virtserialport,chardev=telemetry,name=$PORT_NAME)
 	fi
@@ -295,9 +320,9 @@ fail_vm() {
 
 # --- the checks -------------------------------------------------------
 
-channel_check() {
-	local sock="$T/vm.sock" i
-	# A minimal host listener: one connection, everything it sends to a file.
+# A minimal host listener at $1: one connection, everything it sends to
+# file $2.  Sets BG_PID.
+capture_listener() {
 	bg "$PYTHON3" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -309,9 +334,14 @@ with open(sys.argv[2], "wb") as f:
         if not b:
             break
         f.write(b)
-' "$sock" "$T/stream.bin"
+' "$1" "$2"
+	wait_until 10 socket_listening "$1" || fail "listener did not start"
+}
+
+channel_check() {
+	local sock="$T/vm.sock" i
+	capture_listener "$sock" "$T/stream.bin"
 	local listener=$BG_PID
-	wait_until 10 socket_listening "$sock" || fail "listener did not start"
 	boot_vm "$sock"
 	wait "$listener" || fail "listener failed"
 	for ((i = 0; i < 64; i++)); do
@@ -341,6 +371,18 @@ agent_check() {
 		fail_vm "the stream does not match what the guest did"
 }
 
+# The guest runs agent and receivers; the port brings their JSON lines.
+vsock_check() {
+	local sock="$T/vm.sock"
+	capture_listener "$sock" "$T/stream.jsonl"
+	local listener=$BG_PID
+	boot_vm "$sock"
+	wait "$listener" || fail "listener failed"
+	"$PYTHON3" "$top_srcdir/tests/vm/check-vm-stream.py" --vsock \
+		"$T/console.log" "$T/stream.jsonl" ||
+		fail_vm "the stream does not match what the guest did"
+}
+
 if [ "$MODE" = agent ]; then
 	require_prog "$AGENT"
 	require_prog "$RECV"
@@ -351,6 +393,8 @@ require_prog "$VM_WORKLOAD"
 build_initramfs
 if [ "$MODE" = channel ]; then
 	channel_check
+elif [ "$CHANNEL" = vsock ]; then
+	vsock_check
 else
 	agent_check
 fi

@@ -16,6 +16,8 @@
  *             port and power off: the boot and byte-channel plumbing alone
  *   serial    the channel is the second serial port (/dev/ttyS1, which the
  *             agent sets to raw mode) instead of the virtio-serial port
+ *   vsock     the agent sends over AF_VSOCK to a receiver inside the guest,
+ *             and the port carries what the receiver decoded (init-vsock.c)
  *
  * Linked statically: it runs before anything else exists in the guest.
  */
@@ -44,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG "vm-init"
+#include "vm-init.h"
 
 /* Where check-vm.sh puts things in the initramfs. */
 #define MODULE_DIR "/lib/vm-modules"	/* NN-name.ko, loaded in name order */
@@ -71,9 +73,7 @@
 #define OOM_NEVER "-1000"
 #define CHANNEL_PATTERN_LINES 64
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -106,7 +106,7 @@ static void say(const char *fmt, ...)
 	}
 }
 
-static uint64_t now_ms(void)
+uint64_t now_ms(void)
 {
 	struct timespec ts;
 
@@ -115,7 +115,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void sleep_ms(unsigned ms)
+void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 
@@ -256,7 +256,7 @@ static int find_port(char *dev, size_t size)
 	return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+int write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -317,7 +317,7 @@ static int channel_check(const char *dev)
 
 /* Reaps every child (pid 1 adopts orphans) until `pid` is gone or the
  * deadline passes; returns its wait status, or -1 on timeout. */
-static int reap_until(pid_t pid, uint64_t deadline_ms, int *status)
+int reap_until(pid_t pid, uint64_t deadline_ms, int *status)
 {
 	for (;;) {
 		int st;
@@ -341,7 +341,7 @@ static int reap_until(pid_t pid, uint64_t deadline_ms, int *status)
 	}
 }
 
-static void describe_status(const char *who, pid_t pid, int st)
+void describe_status(const char *who, pid_t pid, int st)
 {
 	if (WIFEXITED(st))
 		say("%s pid %d exited with status %d", who, (int)pid, WEXITSTATUS(st));
@@ -362,13 +362,11 @@ static int write_file(const char *path, const char *text)
 	return rc;
 }
 
-static pid_t start_agent(const char *dev, int *ready_rd)
+pid_t start_agent(const char *sink, int err_fd, int *ready_rd)
 {
-	char sink[DEV_PATH_MAX + 32];
 	int p[2];
 	pid_t pid;
 
-	snprintf(sink, sizeof(sink), "--sink=chardev:%s", dev);
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		say("pipe2: %s", strerror(errno));
 		return -1;
@@ -382,12 +380,14 @@ static pid_t start_agent(const char *dev, int *ready_rd)
 	}
 	if (pid == 0) {
 		char rfd[32];
-		char *argv[] = { "cellos-telemetry", sink, rfd, AGENT_COALESCE_ARG, NULL };
+		char *argv[] = { "cellos-telemetry", (char *)sink, rfd, AGENT_COALESCE_ARG, NULL };
 
 		snprintf(rfd, sizeof(rfd), "--ready-fd=%d", READY_FD);
 		/* Its own session: nothing the workload does to init's
 		 * session or process group reaches the agent. */
-		if (setsid() < 0 || dup2(p[1], READY_FD) < 0) {
+		/* stderr first: err_fd may well be READY_FD itself. */
+		if (setsid() < 0 || (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0) ||
+		    dup2(p[1], READY_FD) < 0) {
 			say("agent child setup: %s", strerror(errno));
 			_exit(127);
 		}
@@ -406,7 +406,7 @@ static pid_t start_agent(const char *dev, int *ready_rd)
 
 /* The s6 readiness convention: one newline, then the fd is closed.  EOF
  * before the newline means the agent died or gave up on readiness. */
-static int wait_ready(int fd)
+int wait_ready(int fd)
 {
 	uint64_t deadline = now_ms() + READY_WAIT_MS;
 
@@ -446,7 +446,7 @@ static int wait_ready(int fd)
 	}
 }
 
-static pid_t start_workload(pid_t agent)
+pid_t start_workload(pid_t agent)
 {
 	bool gated = access(GATE_PATH, X_OK) == 0;
 	pid_t pid;
@@ -485,8 +485,10 @@ static int run(const char *dev)
 	int ready_rd, st;
 	pid_t agent, workload;
 	int failed = 0;
+	char sink[DEV_PATH_MAX + 32];
 
-	agent = start_agent(dev, &ready_rd);
+	snprintf(sink, sizeof(sink), "--sink=chardev:%s", dev);
+	agent = start_agent(sink, -1, &ready_rd);
 	if (agent < 0)
 		return -1;
 	if (wait_ready(ready_rd) != 0) {
@@ -523,7 +525,7 @@ static int run(const char *dev)
 int main(int argc, char **argv)
 {
 	char dev[DEV_PATH_MAX];
-	bool channel = false, serial = false;
+	bool channel = false, serial = false, vsock = false;
 
 	if (getpid() != 1) {
 		fprintf(stderr, PROG ": must run as pid 1 of a test VM\n");
@@ -534,10 +536,13 @@ int main(int argc, char **argv)
 			channel = true;
 		else if (strcmp(argv[i], "serial") == 0)
 			serial = true;
+		else if (strcmp(argv[i], "vsock") == 0)
+			vsock = true;
 		else
-			say("unknown argument '%s' ignored; allowed: channel, serial", argv[i]);
+			say("unknown argument '%s' ignored; allowed: channel, serial, vsock", argv[i]);
 	}
 	say("started (%s over %s)", channel ? "channel check" : "agent check",
+	    vsock ? "vsock, results over virtio-serial" :
 	    serial ? "the serial port" : "virtio-serial");
 	if (mount_filesystems() != 0 || load_modules() != 0)
 		power_off(1);
@@ -550,5 +555,7 @@ int main(int argc, char **argv)
 	}
 	if (channel)
 		power_off(channel_check(dev) != 0);
+	if (vsock)
+		power_off(vsock_run(dev) != 0);
 	power_off(run(dev) != 0);
 }

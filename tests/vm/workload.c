@@ -13,6 +13,10 @@
  *   vm-workload: thread NAME tid N     a thread (must produce no event)
  * The host compares these pids, which come from fork()/gettid() inside the
  * guest, with what the agent reported.
+ *
+ * wl-steady (the vsock check's background load, init-vsock.c) is not part
+ * of that: until SIGTERM it forks a child that exits at once, naps, and
+ * again, then prints "vm-workload: steady made N children".
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"	/* _GNU_SOURCE, for gettid */
@@ -20,6 +24,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +37,9 @@
 #define BIN_DIR "/bin/"
 #define SHORT_NAP_MS 20
 #define ALPHA_RUNS 3
+/* wl-steady: one short-lived child per nap, a steady flow of events that
+ * leaves the CPU mostly idle (a stalled agent that spun would show). */
+#define STEADY_NAP_MS 5
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -153,6 +161,47 @@ static int threader(void)
 	return 0;
 }
 
+static volatile sig_atomic_t steady_stop;
+
+static void on_steady_term(int sig)
+{
+	(void)sig;
+	steady_stop = 1;
+}
+
+static int steady(void)
+{
+	struct sigaction sa;
+	unsigned long made = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_steady_term;
+	if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
+		say("sigaction: %s", strerror(errno));
+		return 1;
+	}
+	while (!steady_stop) {
+		pid_t pid = fork();
+
+		if (pid < 0 && errno == EAGAIN) {
+			nap_ms(STEADY_NAP_MS);
+			continue;
+		}
+		if (pid < 0) {
+			say("fork: %s", strerror(errno));
+			return 1;
+		}
+		if (pid == 0)
+			_exit(0);
+		if (wait_ok(pid, "wl-steady child") != 0)
+			return 1;
+		made++;
+		nap_ms(STEADY_NAP_MS);
+	}
+	say("steady made %lu children", made);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name;
@@ -176,6 +225,8 @@ int main(int argc, char **argv)
 		return forker();
 	if (strcmp(name, "wl-thread") == 0)
 		return threader();
+	if (strcmp(name, "wl-steady") == 0)
+		return steady();
 	say("unknown name %s", name);
 	return 64;
 }
