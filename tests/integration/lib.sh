@@ -89,9 +89,12 @@ start_agent() {
 	# $AGENT_WRAP (e.g. "unshare -n"), if set, runs the agent; it must
 	# exec it, so $AGENT_PID stays the agent's pid.
 	# shellcheck disable=SC2086
-	bg sh -c 'exec 3>"$1"; shift; exec "$@"' sh "$fifo" \
-		${AGENT_WRAP:-} "$AGENT" --sink="unix:$sock" --ready-fd=3 "$@" \
-		2>"${AGENT_STDERR:-/dev/stderr}"
+	# Without $AGENT_STDERR the agent inherits our standard error as it is:
+	# reopening /dev/stderr would truncate the test's log and write over
+	# it at an offset of its own (a failing test's FAIL line was lost so).
+	bg sh -c 'exec 3>"$1"; shift; [ -z "$1" ] || exec 2>"$1"; shift; exec "$@"' \
+		sh "$fifo" "${AGENT_STDERR:-}" \
+		${AGENT_WRAP:-} "$AGENT" --sink="unix:$sock" --ready-fd=3 "$@"
 	AGENT_PID=$BG_PID
 	# Blocks until the agent writes its newline or exits (EOF).
 	local line
