@@ -55,6 +55,19 @@ static void handle_event(struct cnproc *c, const struct cn_msg *cn,
 {
 	size_t head = offsetof(struct proc_event, event_data);
 
+	if (c->scanning) {
+		/* First pass over a read: which pids exec or rename. */
+		if (ev->what == PROC_EVENT_EXEC &&
+		    evlen >= head + sizeof(ev->event_data.exec))
+			procmodel_ahead(c->pm, (uint32_t)ev->event_data.exec.process_tgid,
+					ev->timestamp_ns);
+		else if (ev->what == PROC_EVENT_COMM &&
+			 evlen >= head + sizeof(ev->event_data.comm) &&
+			 ev->event_data.comm.process_pid == ev->event_data.comm.process_tgid)
+			procmodel_ahead(c->pm, (uint32_t)ev->event_data.comm.process_tgid,
+					ev->timestamp_ns);
+		return;
+	}
 	if (ev->what == PROC_EVENT_NONE) {
 		/* An ack: ours only if it answers our ack id; others come
 		 * from other subscribers (un)subscribing.  Newer kernels send
@@ -221,6 +234,24 @@ fail:
 	return -1;
 }
 
+/* Tell the model which pids exec or rename in this read before it
+ * handles any of it (procmodel_ahead); counters are the real pass's. */
+static void scan_ahead(struct cnproc *c, const struct mmsghdr *msgs,
+		       const struct sockaddr_nl *addr, int n)
+{
+	uint64_t foreign = c->foreign, malformed = c->malformed;
+
+	procmodel_ahead_begin(c->pm);
+	c->scanning = true;
+	for (int i = 0; i < n; i++)
+		if (!(msgs[i].msg_hdr.msg_flags & MSG_TRUNC) &&
+		    msgs[i].msg_hdr.msg_namelen >= sizeof(addr[i]))
+			cnproc_parse(c, c->bufs[i], msgs[i].msg_len, addr[i].nl_pid);
+	c->scanning = false;
+	c->foreign = foreign;
+	c->malformed = malformed;
+}
+
 size_t cnproc_drain(struct cnproc *c)
 {
 	struct mmsghdr msgs[CNPROC_BATCH];
@@ -261,6 +292,7 @@ size_t cnproc_drain(struct cnproc *c)
 			break;
 		if (c->before_batch)
 			c->before_batch(c->cb_ctx);
+		scan_ahead(c, msgs, addr, n);
 		for (int i = 0; i < n; i++) {
 			uint32_t sender = msgs[i].msg_hdr.msg_namelen >= sizeof(addr[i])
 				? addr[i].nl_pid : UINT32_MAX;

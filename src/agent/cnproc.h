@@ -58,6 +58,7 @@ struct cnproc {
 	uint64_t overruns;      /* ENOBUFS seen */
 	uint64_t foreign;       /* messages not from the kernel, ignored */
 	uint64_t malformed;
+	bool scanning;          /* the first pass over a read (scan_ahead) */
 	void (*on_overrun)(void *ctx);
 	void (*before_batch)(void *ctx);
 	void *cb_ctx;

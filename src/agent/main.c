@@ -202,6 +202,9 @@ static int start_sources(struct agent *a)
 		.poll_ns = (uint64_t)a->opt.poll_ms * 1000000ULL,
 		.rcvbuf = a->opt.rcvbuf,
 		.force_walker = a->opt.force_walker,
+		.no_perf = a->opt.no_perf,
+		.perf_pages = a->opt.perf_pages,
+		.kernel_threads = a->opt.kernel_threads,
 	};
 	const unsigned int proc_probes = (1u << WIRE_PROBE_PROCESS_SPAWNED) |
 					 (1u << WIRE_PROBE_PROCESS_EXITED);

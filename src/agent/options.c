@@ -19,6 +19,7 @@ enum {
 	OPT_POLL_MS, OPT_READY_FD, OPT_DRAIN_MS, OPT_VERBOSE, OPT_HELP,
 	OPT_VERSION, OPT_RCVBUF, OPT_NO_CONNECTOR, OPT_WATCH,
 	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE, OPT_NO_SECCOMP, OPT_PROBES,
+	OPT_NO_PERF, OPT_PERF_RING_PAGES, OPT_KERNEL_THREADS,
 };
 
 static const struct option longopts[] = {
@@ -36,6 +37,9 @@ static const struct option longopts[] = {
 	{ "watch-failure", required_argument, NULL, OPT_WATCH_FAILURE },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "probes", required_argument, NULL, OPT_PROBES },
+	{ "no-perf", no_argument, NULL, OPT_NO_PERF },
+	{ "perf-ring-pages", required_argument, NULL, OPT_PERF_RING_PAGES },
+	{ "kernel-threads", no_argument, NULL, OPT_KERNEL_THREADS },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -63,6 +67,12 @@ void options_usage(FILE *f)
 "                      (0..%u, default %u)\n"
 "  --rcvbuf=BYTES      netlink receive buffer size (%d..%d, default %d)\n"
 "  --no-connector      use the /proc walker even where the connector works\n"
+"  --no-perf           name processes from /proc and taskstats, not from perf\n"
+"                      side-band records (an exec renamed again before it is\n"
+"                      read is then reported with an empty comm)\n"
+"  --perf-ring-pages=N pages of each CPU's perf record ring, a power of two\n"
+"                      (1..%u, default %u)\n"
+"  --kernel-threads    report kernel threads (kthreadd's children) too\n"
 "  --watch=PATH        report changes to a file, or a directory and its entries,\n"
 "                      as fs.inotify_fired (repeatable, at most %d)\n"
 "  --watch-backend=B   auto (default: fanotify, which names the actor, where it\n"
@@ -85,6 +95,7 @@ void options_usage(FILE *f)
 		OPT_MIN_POLL_MS, OPT_MAX_POLL_MS, OPT_DEFAULT_POLL_MS,
 		OPT_MAX_DRAIN_MS, OPT_DEFAULT_DRAIN_MS,
 		OPT_MIN_RCVBUF, OPT_MAX_RCVBUF, OPT_DEFAULT_RCVBUF,
+		OPT_MAX_PERF_PAGES, OPT_DEFAULT_PERF_PAGES,
 		FSWATCH_MAX_WATCHES);
 }
 
@@ -150,6 +161,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	o->drain_ms = OPT_DEFAULT_DRAIN_MS;
 	o->rcvbuf = OPT_DEFAULT_RCVBUF;
 	o->probes = OPT_ALL_PROBES;
+	o->perf_pages = OPT_DEFAULT_PERF_PAGES;
 
 	optind = 0; /* full reinitialisation: tests parse many times */
 	opterr = 0;
@@ -230,6 +242,20 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 			break;
 		case OPT_NO_SECCOMP:
 			o->no_seccomp = true;
+			break;
+		case OPT_NO_PERF:
+			o->no_perf = true;
+			break;
+		case OPT_PERF_RING_PAGES:
+			if (!parse_uint(optarg, 1, OPT_MAX_PERF_PAGES, &v) || (v & (v - 1)) != 0) {
+				snprintf(msg, sizeof(msg), "allowed: a power of two from 1 to %u",
+					 OPT_MAX_PERF_PAGES);
+				return bad(err, "perf-ring-pages", optarg, msg);
+			}
+			o->perf_pages = (unsigned int)v;
+			break;
+		case OPT_KERNEL_THREADS:
+			o->kernel_threads = true;
 			break;
 		case OPT_PROBES:
 			if (!parse_probes(optarg, &o->probes))

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "kthread.h"
 #include "procsrc.h"
 #include "pump.h"
 #include "reactor.h"
@@ -54,6 +55,29 @@ static void model_fetch_exits(void *ctx, bool force)
 		taskstats_drain(&ps->ts);
 		ps->exits_fresh = true;
 	}
+}
+
+static int model_exec_name(void *ctx, uint32_t tgid, uint64_t ts,
+			   char comm[PT_COMM_LEN])
+{
+	struct procsrc *ps = ctx;
+
+	return procnames_exec_name(&ps->names, tgid, ts, comm);
+}
+
+static int model_exit_name(void *ctx, uint32_t tgid, uint64_t ts,
+			   char comm[PT_COMM_LEN])
+{
+	struct procsrc *ps = ctx;
+
+	return procnames_exit_name(&ps->names, tgid, ts, comm);
+}
+
+static int model_is_kthread(void *ctx, uint32_t pid)
+{
+	struct procsrc *ps = ctx;
+
+	return kthread_check(ps->walk.fd, pid);
 }
 
 static void close_fd(struct procsrc *ps, int *fd)
@@ -170,6 +194,9 @@ static void before_batch(void *ctx)
 {
 	struct procsrc *ps = ctx;
 
+	/* Names are recorded before the connector messages they belong to
+	 * are sent: after the read, everything it holds has its name. */
+	procnames_drain(&ps->names);
 	/* Exit records precede the exit events they belong to. */
 	model_fetch_exits(ps, true);
 }
@@ -183,6 +210,10 @@ static void after_read(struct procsrc *ps)
 			agent_log(LOG_INFO, "process source: proc connector%s",
 				  ps->have_taskstats ? ", comm of exited processes from taskstats"
 						     : " (taskstats unavailable: comm of processes gone before their exec was read is unresolved)");
+			agent_log(LOG_INFO, "process names: %s (%s)",
+				  ps->names.active ? "perf side-band records, exact per exec"
+						   : "/proc at handling time; an exec renamed again before that gets \"\"",
+				  ps->names_why);
 			become_armed(ps);
 		} else if (ps->cn.ack == CNPROC_ACK_ERROR) {
 			start_walker(ps, strerror(ps->cn.ack_errno));
@@ -276,6 +307,7 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 	struct procmodel_config mc = {
 		.capacity = PROCSRC_TABLE_CAPACITY,
 		.coalesce_ns = cfg->coalesce_ns,
+		.report_kthreads = cfg->kernel_threads,
 	};
 	struct procmodel_ops ops = {
 		.ctx = ps,
@@ -285,6 +317,9 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		.now = model_now,
 		.cpu_ns = model_cpu_ns,
 		.sync_events = model_sync_events,
+		.exec_name = model_exec_name,
+		.exit_name = model_exit_name,
+		.is_kthread = model_is_kthread,
 	};
 
 	memset(ps, 0, sizeof(*ps));
@@ -321,6 +356,10 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		start_walker(ps, "disabled");
 		return 0;
 	}
+	/* Before the subscription: every exec reported has its record. */
+	if (procnames_start(&ps->names, r, cfg->no_perf, cfg->perf_pages,
+			    ps->names_why, sizeof(ps->names_why)) < 0 && !cfg->no_perf)
+		agent_log(LOG_WARN, "perf side-band unavailable: %s", ps->names_why);
 	if (cnproc_open(&ps->cn, &ps->pm, cfg->rcvbuf) < 0) {
 		start_walker(ps, strerror(errno));
 		return 0;
@@ -371,6 +410,7 @@ void procsrc_stop(struct procsrc *ps)
 
 void procsrc_destroy(struct procsrc *ps)
 {
+	procnames_stop(&ps->names);
 	taskstats_close(&ps->ts);
 	procwalk_close(&ps->walk);
 	procmodel_fini(&ps->pm);
