@@ -17,6 +17,12 @@
  *                                 posix_spawn PATH and wait for it, again
  *                                 and again for MS milliseconds; print
  *                                 "spawns=N" at the end
+ *   proc-helper chain KIND PATH...
+ *                                 for each PATH, posix_spawn an exec chain
+ *                                 and wait for it: KIND sh runs
+ *                                 sh -c 'exec "$0"' PATH, KIND env runs
+ *                                 sh -c 'exec env "$0"' PATH; print "PID"
+ *                                 per chain (the pid every exec keeps)
  *   proc-helper (no arguments): exit 0 at once; this is what the
  *   spawned links run, under their own names.
  * Output is line-buffered on stdout, pids first, so the test has them
@@ -95,6 +101,36 @@ static int do_threads(int n, const char *name)
 			return 1;
 		/* One at a time, so each is a new tid, not a reused one. */
 		pthread_join(t[i], NULL);
+	}
+	return 0;
+}
+
+static int do_chain(const char *kind, int argc, char **argv)
+{
+	const char *script;
+
+	if (strcmp(kind, "sh") == 0)
+		script = "exec \"$0\"";
+	else if (strcmp(kind, "env") == 0)
+		script = "exec env \"$0\"";
+	else
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		pid_t pid;
+		char *args[] = { "sh", "-c", (char *)script, argv[i], NULL };
+		int rc = posix_spawn(&pid, "/bin/sh", NULL, NULL, args, environ);
+		if (rc != 0) {
+			fprintf(stderr, "proc-helper: spawn sh: %s\n", strerror(rc));
+			return 1;
+		}
+		printf("%d\n", (int)pid);
+		int st;
+		while (waitpid(pid, &st, 0) < 0) {
+			if (errno != EINTR) {
+				perror("proc-helper: waitpid");
+				return 1;
+			}
+		}
 	}
 	return 0;
 }
@@ -212,6 +248,8 @@ int main(int argc, char **argv)
 		_exit(0);
 	if (strcmp(argv[1], "spawn") == 0)
 		return do_spawn(argc - 2, argv + 2);
+	if (strcmp(argv[1], "chain") == 0 && argc >= 3)
+		return do_chain(argv[2], argc - 3, argv + 3);
 	if (strcmp(argv[1], "threads") == 0 && argc == 4)
 		return do_threads(atoi(argv[2]), argv[3]);
 	if (strcmp(argv[1], "fork") == 0 && argc == 4)
