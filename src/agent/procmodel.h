@@ -89,7 +89,7 @@ struct procmodel_ops {
  * handled: an exec whose name has to come from /proc (no exact source)
  * gets "" when a later exec or rename of the same pid is already known,
  * because /proc then holds that later name. */
-#define PM_AHEAD_MAX 64
+#define PM_AHEAD_MAX 256
 
 /* A child that has had less CPU than this when its window ends has not
  * had a fair chance to exec yet (an overloaded machine): its window is
