@@ -13,6 +13,10 @@
  *   vm-workload: thread NAME tid N     a thread (must produce no event)
  * The host compares these pids, which come from fork()/gettid() inside the
  * guest, with what the agent reported.
+ *
+ * wl-chain execs /bin/wl-omega at once: an exec chain (one pid, two
+ * programs within a millisecond), whose two process.spawned must carry
+ * wl-chain and then wl-omega.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"	/* _GNU_SOURCE, for gettid */
@@ -103,7 +107,7 @@ static int run(const char *name)
 static int driver(void)
 {
 	static const char *const steps[] = {
-		"wl-beta", "wl-gamma", "wl-forker", "wl-thread",
+		"wl-beta", "wl-gamma", "wl-forker", "wl-thread", "wl-chain",
 	};
 	int rc = 0;
 
@@ -164,8 +168,16 @@ int main(int argc, char **argv)
 
 	if (strcmp(name, "vm-workload") == 0)
 		return driver();
-	if (strcmp(name, "wl-alpha") == 0 || strcmp(name, "wl-delta") == 0)
+	if (strcmp(name, "wl-alpha") == 0 || strcmp(name, "wl-delta") == 0 ||
+	    strcmp(name, "wl-omega") == 0)
 		return 0;
+	if (strcmp(name, "wl-chain") == 0) {
+		char *args[] = { "wl-omega", NULL };
+
+		execv(BIN_DIR "wl-omega", args);
+		say("exec " BIN_DIR "wl-omega: %s", strerror(errno));
+		return 127;
+	}
 	if (strcmp(name, "wl-beta") == 0) {
 		nap_ms(SHORT_NAP_MS);
 		return 0;
