@@ -128,7 +128,7 @@ frames = {(p, s): frames_of(p, s) for p, s, _, _ in want}
 if mode == "done":
     sys.exit(0 if all(any(k == "process.exited" for k, _ in f)
                       for f in frames.values()) else 1)
-bad = empty = forks = 0
+bad = empty = forks = raced = 0
 for pid, start, spawned, exited in want:
     f = frames[(pid, start)]
     # The parent's fork before the exec (this shell's command
@@ -144,19 +144,28 @@ for pid, start, spawned, exited in want:
     ok = (len(f) == len(spawned) + 1 and f[-1][0] == "process.exited"
           and len(got_sp) == len(spawned) and len(got_ex) == 1)
     if ok:
-        for g, w in zip(got_sp + got_ex, spawned + [exited]):
+        for i, (g, w) in enumerate(zip(got_sp + got_ex, spawned + [exited])):
             if g == w:
                 continue
             if not strict and g == "":
                 empty += 1
+                continue
+            if (not strict and i + 1 < len(spawned) and g == spawned[i + 1]
+                    and got_sp[i + 1] == spawned[i + 1]):
+                # The documented residual of the fallback: the next exec
+                # had set its name, but its message was not read yet,
+                # when this exec's name was read from /proc.
+                raced += 1
                 continue
             ok = False
     if not ok:
         bad += 1
         if bad <= 5:
             print("pid %d: want spawned %r exited %r, got %r" % (pid, spawned, exited, f))
-print("cases=%d wrong=%d empty=%d fork_frames=%d" % (len(want), bad, empty, forks))
-sys.exit(1 if bad else 0)
+print("cases=%d wrong=%d empty=%d fork_frames=%d next_exec_name=%d"
+      % (len(want), bad, empty, forks, raced))
+# The fallback's race (cellos-telemetry(8), Process names) stays rare.
+sys.exit(1 if bad or raced * 100 > len(want) else 0)
 PY
 wait_until 60 "$PYTHON3" "$T/check.py" done "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell" ||
 	fail "not every process was reported as exited: $("$PYTHON3" "$T/check.py" assert "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell" 2>&1 | tail -n 6)"
