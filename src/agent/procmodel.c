@@ -286,6 +286,15 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 		e->comm_known = true;
 		e->exit_comm = true;
 	}
+	if (!keep) {
+		/* The name it inherited: what it is called until it execs or
+		 * renames itself (a comm event), and at its exit when no
+		 * exit record or name source says more. */
+		const struct pt_entry *parent = ptable_find(&pm->table, parent_tgid);
+		if (parent && parent->comm_known && !parent->exit_comm &&
+		    parent->state == PT_SPAWNED)
+			set_comm(e, parent->comm, parent->comm_len);
+	}
 	e->pid = child_tgid;
 	e->ppid = parent_tgid;
 	e->state = PT_FORKED;

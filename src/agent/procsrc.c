@@ -80,6 +80,14 @@ static int model_is_kthread(void *ctx, uint32_t pid)
 	return kthread_check(ps->walk.fd, pid);
 }
 
+static void open_taskstats(struct procsrc *ps)
+{
+	if (taskstats_open(&ps->ts, &ps->pm, ps->cfg.rcvbuf) == 0)
+		ps->have_taskstats = true;
+	else
+		agent_log(LOG_WARN, "taskstats unavailable: %s", strerror(errno));
+}
+
 static void close_fd(struct procsrc *ps, int *fd)
 {
 	if (*fd >= 0) {
@@ -208,8 +216,9 @@ static void after_read(struct procsrc *ps)
 			close_fd(ps, &ps->ack_fd);
 			ps->mode = PROCSRC_CONNECTOR;
 			agent_log(LOG_INFO, "process source: proc connector%s",
-				  ps->have_taskstats ? ", comm of exited processes from taskstats"
-						     : " (taskstats unavailable: comm of processes gone before their exec was read is unresolved)");
+				  ps->names.active ? ""
+				  : ps->have_taskstats ? ", comm of exited processes from taskstats"
+				  : " (taskstats unavailable: comm of processes gone before their exec was read is unresolved)");
 			agent_log(LOG_INFO, "process names: %s (%s)",
 				  ps->names.active ? "perf side-band records, exact per exec"
 						   : "/proc at handling time; an exec renamed again before that gets \"\"",
@@ -347,21 +356,28 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		return -1;
 	}
 
-	if (taskstats_open(&ps->ts, &ps->pm, cfg->rcvbuf) == 0)
-		ps->have_taskstats = true;
-	else
-		agent_log(LOG_WARN, "taskstats unavailable: %s", strerror(errno));
+	/* Before the subscription: every exec reported has its record. */
+	if (!cfg->force_walker &&
+	    procnames_start(&ps->names, r, cfg->no_perf, cfg->perf_pages,
+			    ps->names_why, sizeof(ps->names_why)) < 0 && !cfg->no_perf)
+		agent_log(LOG_WARN, "perf side-band unavailable: %s", ps->names_why);
+	/* With the perf records, names at exit are theirs (and the
+	 * connector's comm events'): taskstats, one more message per exit,
+	 * is the fallback's. */
+	if (!ps->names.active)
+		open_taskstats(ps);
 
 	if (cfg->force_walker) {
 		start_walker(ps, "disabled");
 		return 0;
 	}
-	/* Before the subscription: every exec reported has its record. */
-	if (procnames_start(&ps->names, r, cfg->no_perf, cfg->perf_pages,
-			    ps->names_why, sizeof(ps->names_why)) < 0 && !cfg->no_perf)
-		agent_log(LOG_WARN, "perf side-band unavailable: %s", ps->names_why);
 	if (cnproc_open(&ps->cn, &ps->pm, cfg->rcvbuf) < 0) {
-		start_walker(ps, strerror(errno));
+		int e = errno;
+		if (ps->names.active) {
+			procnames_stop(&ps->names);
+			open_taskstats(ps);
+		}
+		start_walker(ps, strerror(e));
 		return 0;
 	}
 	ps->cn.on_overrun = on_overrun;

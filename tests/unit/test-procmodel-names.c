@@ -360,6 +360,25 @@ static void stat_flags_tell_a_kernel_thread(void **state)
 	assert_int_equal(kthread_parse_stat(s, strlen(s)), -1);
 }
 
+static void fork_without_exec_gone_unseen_keeps_the_inherited_name(void **state)
+{
+	(void)state;
+	init(true, false);
+	W.live_pid = 95;
+	W.live_comm = "daemon";
+	procmodel_walk_begin(&W.pm);
+	procmodel_walk_seen(&W.pm, 95, 1 * MS);
+	procmodel_walk_end(&W.pm, 1 * MS);
+	/* The child lived too briefly to be read, and no exit record or
+	 * name source knows it (no taskstats with the perf source). */
+	procmodel_fork(&W.pm, 95, 96, 96, 2 * MS);
+	procmodel_exit(&W.pm, 96, 96, 3 * MS);
+	assert_int_equal(W.n, 3);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 96, "daemon");
+	assert_event(2, WIRE_PROBE_PROCESS_EXITED, 96, "daemon");
+	assert_int_equal(stats_get(STAT_COMM_UNRESOLVED), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -378,6 +397,7 @@ int main(void)
 		T(other_parents_children_are_not_asked_about),
 		T(walk_leaves_kernel_threads_out_and_silent_at_their_end),
 		T(kernel_threads_are_reported_when_asked_for),
+		T(fork_without_exec_gone_unseen_keeps_the_inherited_name),
 		cmocka_unit_test(stat_flags_tell_a_kernel_thread),
 	};
 
