@@ -127,8 +127,8 @@ static void on_fork(struct commstore *cs, const struct perfcomm_rec *r)
 
 	struct cs_name inherited;
 
-	if (!e && !pn)
-		return;
+	/* Even without a name to inherit, the child's history starts here:
+	 * a kernel thread names itself without a connector comm event. */
 	/* Copied first: creating the child's entry may evict the parent's. */
 	if (pn)
 		inherited = *pn;
@@ -160,8 +160,8 @@ void commstore_record(struct commstore *cs, const struct perfcomm_rec *r)
 		e = find(cs, r->pid);
 		if (!e) {
 			/* A rename of a process not followed since its exec
-			 * or fork tells nothing complete: only execs start a
-			 * history. */
+			 * or fork tells nothing complete: only execs and forks
+			 * start a history. */
 			if (!r->exec)
 				return;
 			e = create(cs, r->pid, r->time);

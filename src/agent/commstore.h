@@ -6,8 +6,8 @@
  * Pure: fed decoded records (perfcomm.h), asked by the process source.
  * Per process (thread-group leader) it keeps the last COMMSTORE_HIST
  * names with their kernel times: every exec's name (COMM_EXEC), renames
- * (prctl(PR_SET_NAME) of the leader) and, at fork, the parent's name as
- * the child's first.  Renames of other threads are not the process's name
+ * (prctl(PR_SET_NAME) or a kernel thread naming itself) and, at fork, the
+ * parent's name as the child's first when the parent is followed.  Renames of other threads are not the process's name
  * and are ignored.
  *
  * What it promises:

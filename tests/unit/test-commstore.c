@@ -148,14 +148,18 @@ static void fork_child_inherits_the_parent_name(void **state)
 	assert_name(commstore_exit_name(&CS, 20, 400, out), out, "parent");
 }
 
-static void fork_of_an_unknown_parent_starts_nothing(void **state)
+static void fork_of_an_unknown_parent_follows_the_child_without_a_name(void **state)
 {
 	char out[PERFCOMM_NAME_LEN];
 
 	(void)state;
 	task(PERFCOMM_FORK, 20, 1, 200);
-	assert_int_equal(commstore_count(&CS), 0);
+	assert_int_equal(commstore_count(&CS), 1);
 	assert_int_equal(commstore_exit_name(&CS, 20, 400, out), COMMSTORE_UNKNOWN);
+	/* A kernel thread names itself after kthreadd forked it. */
+	task(PERFCOMM_FORK, 21, 2, 500);
+	comm(21, 21, "audit_send_repl", false, 510);
+	assert_name(commstore_exit_name(&CS, 21, 600, out), out, "audit_send_repl");
 }
 
 static void rename_of_an_unknown_process_starts_nothing(void **state)
@@ -271,7 +275,7 @@ int main(void)
 		T(thread_renames_are_not_the_process_name),
 		T(exit_name_is_the_name_at_exit_time),
 		T(fork_child_inherits_the_parent_name),
-		T(fork_of_an_unknown_parent_starts_nothing),
+		T(fork_of_an_unknown_parent_follows_the_child_without_a_name),
 		T(rename_of_an_unknown_process_starts_nothing),
 		T(reused_pid_does_not_inherit_the_previous_names),
 		T(exit_name_after_a_ring_overrun_is_unknown),
