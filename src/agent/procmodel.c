@@ -286,10 +286,11 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 		e->comm_known = true;
 		e->exit_comm = true;
 	}
-	if (!keep) {
+	if (!keep && parent_tgid != KTHREAD_KTHREADD_PID) {
 		/* The name it inherited: what it is called until it execs or
 		 * renames itself (a comm event), and at its exit when no
-		 * exit record or name source says more. */
+		 * exit record or name source says more.  (kthreadd's
+		 * children are named as they are made, with no event.) */
 		const struct pt_entry *parent = ptable_find(&pm->table, parent_tgid);
 		if (parent && parent->comm_known && !parent->exit_comm &&
 		    parent->state == PT_SPAWNED)

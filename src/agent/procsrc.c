@@ -363,8 +363,9 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		agent_log(LOG_WARN, "perf side-band unavailable: %s", ps->names_why);
 	/* With the perf records, names at exit are theirs (and the
 	 * connector's comm events'): taskstats, one more message per exit,
-	 * is the fallback's. */
-	if (!ps->names.active)
+	 * is the fallback's, and --kernel-threads' (a kernel thread is named
+	 * as it is made, with no record or event). */
+	if (!ps->names.active || cfg->kernel_threads)
 		open_taskstats(ps);
 
 	if (cfg->force_walker) {

@@ -77,6 +77,10 @@ live = [o for o in on if o["guest_comm"].startswith("audit_send_rep")
         and o["probe_source"] == "process.spawned"]
 if audit and len(live) < 1:
     sys.exit("--kernel-threads: no audit_send_reply thread reported live")
+# A kernel thread is named as it is made: never kthreadd's name lent.
+lent = [o for o in on if o["guest_comm"] == "kthreadd" and o["guest_pid"] != 2]
+if lent:
+    sys.exit("--kernel-threads: kthreadd's name on another pid: %r" % lent[:3])
 print("snapshot kernel threads: %d; with --kernel-threads %d frames of them, %d audit_send_reply spawned"
       % (len(kpids), n_on, len(live)))
 PY
