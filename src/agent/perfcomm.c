@@ -304,6 +304,12 @@ size_t perfcomm_drain(struct perfcomm *pc)
 
 		if (head == tail)
 			continue;
+		/* A ring this full may have refused records; the kernel says
+		 * so (PERF_RECORD_LOST) only once there is room again, after
+		 * this read.  Say it now, so no name from before is taken for
+		 * complete. */
+		if (head - tail > r->data_size - PERFCOMM_FULL_SLACK && pc->sink.lost)
+			pc->sink.lost(pc->sink.ctx, 0, mono_now_ns());
 		tail = perfcomm_parse(data, r->data_size, tail, head, &pc->sink,
 				      &pc->malformed);
 		/* Release: we are done reading what the kernel may now

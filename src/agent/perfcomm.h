@@ -43,6 +43,9 @@
 /* Largest record decoded (ours are at most 8 + 8 + 16 + 16 bytes; others
  * are skipped by their size). */
 #define PERFCOMM_MAX_RECORD 256
+/* A ring with less room than this left when read is taken as full: it
+ * may have refused records (reported as lost with n = 0 at once). */
+#define PERFCOMM_FULL_SLACK 256
 
 enum perfcomm_kind {
 	PERFCOMM_COMM = 0,   /* exec (exec = true) or rename */
@@ -65,7 +68,8 @@ struct perfcomm_sink {
 	void *ctx;
 	void (*record)(void *ctx, const struct perfcomm_rec *r);
 	/* The kernel could not write n records (ring full); time is when it
-	 * said so (the records were lost before). */
+	 * said so (the records were lost before).  n = 0: a ring was found
+	 * full, records may have been lost before time. */
 	void (*lost)(void *ctx, uint64_t n, uint64_t time);
 };
 

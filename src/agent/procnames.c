@@ -26,6 +26,8 @@ static void on_lost(void *ctx, uint64_t n, uint64_t time)
 	uint64_t suppressed = 0;
 
 	commstore_lost(&pn->store, n, time);
+	if (n == 0)
+		return; /* a full ring: the count comes with the kernel's record */
 	stats_add(STAT_DROP_PERF, n);
 	if (ratelimit_pass(&pn->lost_rl, mono_now_ns(), &suppressed))
 		agent_log(LOG_WARN, "perf side-band: ring overrun, %llu records lost "
