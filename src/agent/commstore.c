@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "commstore.h"
-#include "source.h"
+#include "mem.h"
 
 #define SLOTS (COMMSTORE_SETS * COMMSTORE_WAYS)
 
@@ -22,7 +22,7 @@ int commstore_init(struct commstore *cs)
 		return -1;
 	}
 	memset(cs->slots, 0, SLOTS * sizeof(*cs->slots));
-	agent_prefault(cs->slots, SLOTS * sizeof(*cs->slots));
+	mem_prefault(cs->slots, SLOTS * sizeof(*cs->slots));
 	return 0;
 }
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "perfcomm.h"
-#include "source.h"
+#include "clock.h"
 
 #define PERFCOMM_CPULIST "/sys/devices/system/cpu/online"
 #define PERFCOMM_PARANOID "/proc/sys/kernel/perf_event_paranoid"
@@ -309,7 +309,7 @@ size_t perfcomm_drain(struct perfcomm *pc)
 		 * this read.  Say it now, so no name from before is taken for
 		 * complete. */
 		if (head - tail > r->data_size - PERFCOMM_FULL_SLACK && pc->sink.lost)
-			pc->sink.lost(pc->sink.ctx, 0, mono_now_ns());
+			pc->sink.lost(pc->sink.ctx, 0, clock_now_ns());
 		tail = perfcomm_parse(data, r->data_size, tail, head, &pc->sink,
 				      &pc->malformed);
 		/* Release: we are done reading what the kernel may now

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "clock.h"
 #include "procmodel.h"
 #include "procnames.h"
 #include "source.h"
+#include "stats.h"
 
 static void on_record(void *ctx, const struct perfcomm_rec *r)
 {
@@ -23,18 +25,15 @@ static void on_record(void *ctx, const struct perfcomm_rec *r)
 static void on_lost(void *ctx, uint64_t n, uint64_t time)
 {
 	struct procnames *pn = ctx;
-	uint64_t suppressed = 0;
 
 	commstore_lost(&pn->store, n, time);
 	if (n == 0)
 		return; /* a full ring: the count comes with the kernel's record */
 	stats_add(STAT_DROP_PERF, n);
-	if (ratelimit_pass(&pn->lost_rl, mono_now_ns(), &suppressed))
-		agent_log(LOG_WARN, "perf side-band: ring overrun, %llu records lost "
-			  "(%llu so far, %llu more overruns not logged); their names "
-			  "fall back to /proc (raise --perf-ring-pages?)",
-			  (unsigned long long)n, (unsigned long long)pn->store.lost,
-			  (unsigned long long)suppressed);
+	agent_log_limited(&pn->lost_log, clock_now_ns(), LOG_WARN,
+			  "perf side-band: ring overrun, %llu records lost (%llu so far); "
+			  "their names fall back to /proc (raise --perf-ring-pages?)",
+			  (unsigned long long)n, (unsigned long long)pn->store.lost);
 }
 
 static void on_ring_half_full(void *ctx, uint32_t events)
@@ -50,7 +49,8 @@ int procnames_start(struct procnames *pn, struct reactor *r, bool disabled,
 
 	memset(pn, 0, sizeof(*pn));
 	pn->r = r;
-	pn->lost_rl = (struct ratelimit)RATELIMIT_INIT(PROCNAMES_LOG_INTERVAL_NS);
+	pn->lost_log = (struct log_limit)LOG_LIMIT_INIT("perf side-band",
+							PROCNAMES_LOG_INTERVAL_NS, 1);
 	if (disabled) {
 		snprintf(why, why_len, "--no-perf");
 		return -1;

@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 #include "commstore.h"
+#include "log.h"
 #include "perfcomm.h"
 #include "ptable.h"
-#include "stats.h"
 
 #define PROCNAMES_LOG_INTERVAL_NS (10ULL * 1000 * 1000 * 1000)
 
@@ -32,7 +32,7 @@ struct procnames {
 	struct commstore store;
 	struct reactor *r;
 	bool active;
-	struct ratelimit lost_rl;
+	struct log_limit lost_log;
 };
 
 /* Returns 0 when the rings run; else -1, with why (a phrase for the log:
