@@ -150,9 +150,8 @@ for pid, start, spawned, exited in want:
             if not strict and g == "":
                 empty += 1
                 continue
-            if (not strict and i + 1 < len(spawned) and g == spawned[i + 1]
-                    and got_sp[i + 1] == spawned[i + 1]):
-                # The documented residual of the fallback: the next exec
+            if not strict and g in spawned[i + 1:]:
+                # The documented residual of the fallback: a later exec
                 # had set its name, but its message was not read yet,
                 # when this exec's name was read from /proc.
                 raced += 1
