@@ -102,7 +102,7 @@ echo "2. pump cost ($SPAWNS spawns over 2 workers, median of $REPS)"
 start_agent "$SOCK"
 storm 200 >/dev/null   # warm-up: page cache, process table
 settle "$AGENT_PID" || true
-agent_cpu=(); storm_cpu=(); agent_per_ev=()
+agent_cpu=(); storm_cpu=(); agent_per_ev=(); wall_agent=()
 for r in $(seq "$REPS"); do
 	before=$(cpu_s "$AGENT_PID")
 	out=$(storm "$SPAWNS")
@@ -111,6 +111,7 @@ for r in $(seq "$REPS"); do
 	d=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.6f", b - a }')
 	agent_cpu+=("$d")
 	storm_cpu+=("$(echo "$out" | field cpu_s)")
+	wall_agent+=("$(echo "$out" | field wall_s)")
 	# Two events per spawn: process.spawned and process.exited.
 	agent_per_ev+=("$(awk -v d="$d" -v n="$SPAWNS" 'BEGIN { printf "%.3f", d * 1e6 / (2 * n) }')")
 done
@@ -137,7 +138,16 @@ FK=$(printf '%s\n' "${fork_cpu[@]}" | median)
 fork_hwm=$(hwm_kb "$FS_PID")
 kill "$FS_PID"; wait "$FS_PID" 2>/dev/null || true
 
-row "pump: agent CPU s per storm" "$AG" "$FK" s "$(ratio "$AG" "$FK")" le 0.15
+# The storm alone, for its wall time without an observer.
+wall_none=()
+for r in $(seq "$REPS"); do
+	wall_none+=("$(storm "$SPAWNS" | field wall_s)")
+done
+WA=$(printf '%s\n' "${wall_agent[@]}" | median)
+WN=$(printf '%s\n' "${wall_none[@]}" | median)
+
+row "pump: agent CPU s per storm" "$AG" "$FK" s "$(ratio "$AG" "$FK")" le 0.05
+row "pump: storm wall s, agent vs none" "$WA" "$WN" s "$(ratio "$WA" "$WN")" le 1.03
 row "pump: agent CPU / storm CPU" "$AG" "$ST" s "$(ratio "$AG" "$ST")" le 0.02
 row "pump: agent CPU us per event" "$PE" "-" us "$PE" info ""
 
@@ -189,6 +199,75 @@ n_out=$("$RECV" --input="$T/capture" | grep -c '"probe_source"')
 rf=$(awk -v n="$FRAMES" -v s="$rs" 'BEGIN { printf "%.0f", n / s }')
 pf=$(awk -v n="$FRAMES" -v s="$ps" 'BEGIN { printf "%.0f", n / s }')
 row "receiver: frames/s vs cbor2" "$rf" "$pf" frames/s "$(ratio "$rf" "$pf")" ge 1
+
+# ---- 7. exec-chain names ------------------------------------------------------------
+echo "7. exec-chain names (200 chains sh -c 'exec zNNNN'; agent, agent --no-perf and forkstat on the same chains)"
+CHAINS=200
+mkdir -p "$T/chain-bin"
+rm -f "$SOCK"   # the receiver of 2-5 stopped after 5
+start_recv "$SOCK" "$T/chain.jsonl" --silence-window=0
+start_agent "$SOCK" --probes=process.spawned,process.exited 2>/dev/null
+CA=$AGENT_PID
+start_recv "$SOCK.np" "$T/chain-np.jsonl" --silence-window=0
+start_agent "$SOCK.np" --probes=process.spawned,process.exited --no-perf 2>/dev/null
+CN=$AGENT_PID
+forkstat -c -l -e exec >"$T/chain-forkstat.txt" 2>/dev/null &
+FS_PID=$!; BG_PIDS="$BG_PIDS $FS_PID"
+# forkstat prints its header once it has subscribed.
+wait_until 10 grep -q 'Event' "$T/chain-forkstat.txt" || fail "forkstat did not start"
+: >"$T/chains"
+for i in $(seq 1000 $((1000 + CHAINS - 1))); do
+	ln -sf /bin/true "$T/chain-bin/z$i"
+	pid=$(sh -c 'echo $$; exec "$0"' "$T/chain-bin/z$i")
+	echo "$pid z$i" >>"$T/chains"
+done
+chains_seen() { [ "$(grep -c '"process.exited"' "$1")" -ge "$CHAINS" ]; }
+wait_until 30 chains_seen "$T/chain.jsonl" || true
+wait_until 30 chains_seen "$T/chain-np.jsonl" || true
+sleep 1   # forkstat has no readiness or drain signal
+kill -TERM "$CA" "$CN"; wait "$CA" "$CN" 2>/dev/null || true
+kill "$FS_PID"; wait "$FS_PID" 2>/dev/null || true
+# chain_score SOURCE FILE: "right wrong empty" over the chains (both execs
+# of a pid named sh then zNNNN is right; a name of the other exec, wrong).
+chain_score() {
+	"$PY" - "$1" "$2" "$T/chains" <<'PY'
+import json, sys
+src, path, chains = sys.argv[1:4]
+want = dict((int(p), n) for p, n in (l.split() for l in open(chains)))
+execs = {p: [] for p in want}
+for line in open(path, encoding="utf-8", errors="replace"):
+    if src == "forkstat":
+        f = line.split()
+        if len(f) >= 4 and f[1] == "exec" and f[2].isdigit() and int(f[2]) in execs:
+            execs[int(f[2])].append(f[-1] if len(f) >= 4 else "")
+        continue
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if o.get("probe_source") == "process.spawned" and o.get("guest_pid") in execs:
+        execs[o["guest_pid"]].append(o["guest_comm"])
+right = wrong = empty = 0
+for p, n in want.items():
+    got, exp = execs[p][-2:], ["sh", n]
+    if got == exp:
+        right += 1
+    elif len(got) == 2 and all(g in (e, "") for g, e in zip(got, exp)):
+        empty += 1
+    else:
+        wrong += 1
+print(right, wrong, empty)
+PY
+}
+read -r ar aw ae < <(chain_score agent "$T/chain.jsonl")
+read -r nr nw ne < <(chain_score agent "$T/chain-np.jsonl")
+read -r fr fw fe < <(chain_score forkstat "$T/chain-forkstat.txt")
+note "chains right/wrong/empty: agent $ar/$aw/$ae, agent --no-perf $nr/$nw/$ne, forkstat $fr/$fw/$fe"
+row "chains: both names right, agent" "$ar" "$fr" chains "$(ratio "$ar" "$fr")" ge 1
+row "chains: a wrong name, agent" "$aw" "$fw" chains "$aw" eq 0
+row "chains: a wrong name, --no-perf" "$nw" "$fw" chains "$nw" eq 0
+row "chains: an empty name, --no-perf" "$ne" "-" chains "$ne" info ""
+kill "$RECV_PID" 2>/dev/null; wait "$RECV_PID" 2>/dev/null || true
 
 # ---- results ----------------------------------------------------------------------
 {

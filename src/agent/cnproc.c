@@ -53,6 +53,19 @@ static void handle_event(struct cnproc *c, const struct cn_msg *cn,
 {
 	size_t head = offsetof(struct proc_event, event_data);
 
+	if (c->scanning) {
+		/* First pass over a read: which pids exec or rename. */
+		if (ev->what == PROC_EVENT_EXEC &&
+		    evlen >= head + sizeof(ev->event_data.exec))
+			procmodel_ahead(c->pm, (uint32_t)ev->event_data.exec.process_tgid,
+					ev->timestamp_ns);
+		else if (ev->what == PROC_EVENT_COMM &&
+			 evlen >= head + sizeof(ev->event_data.comm) &&
+			 ev->event_data.comm.process_pid == ev->event_data.comm.process_tgid)
+			procmodel_ahead(c->pm, (uint32_t)ev->event_data.comm.process_tgid,
+					ev->timestamp_ns);
+		return;
+	}
 	if (ev->what == PROC_EVENT_NONE) {
 		/* An ack: ours only if it answers our ack id; others come
 		 * from other subscribers (un)subscribing.  Newer kernels send
@@ -210,8 +223,23 @@ static void before_batch(void *ctx)
 {
 	struct cnproc *c = ctx;
 
+	procmodel_ahead_begin(c->pm);
 	if (c->before_batch)
 		c->before_batch(c->cb_ctx);
+}
+
+/* The first pass over a read: tell the model which pids exec or rename
+ * in it before it handles any of it (procmodel_ahead).  Counters are the
+ * real pass's. */
+static void prescan(void *ctx, const void *buf, size_t len)
+{
+	struct cnproc *c = ctx;
+	uint64_t malformed = c->malformed;
+
+	c->scanning = true;
+	cnproc_parse(c, buf, len);
+	c->scanning = false;
+	c->malformed = malformed;
 }
 
 size_t cnproc_drain(struct cnproc *c)
@@ -219,6 +247,7 @@ size_t cnproc_drain(struct cnproc *c)
 	const struct nlsock_handlers h = {
 		.datagram = on_datagram,
 		.before_batch = before_batch,
+		.prescan = prescan,
 		.overrun = on_overrun,
 		.ctx = c,
 	};

@@ -34,8 +34,11 @@
 /* Per-CPU sequence tracking covers cpus [0, CNPROC_MAX_CPUS). */
 #define CNPROC_MAX_CPUS 1024
 /* Datagrams taken per recvmmsg, and room for each (one proc event is
- * 16 + 20 + 40 bytes; anything larger is not a proc event). */
-#define CNPROC_BATCH 64
+ * 16 + 20 + 40 bytes; anything larger is not a proc event).  A read
+ * holds a whole 10 ms batch of a busy machine, so an exec named from
+ * /proc sees whether the same read holds a later exec of its pid
+ * (procmodel_ahead). */
+#define CNPROC_BATCH 256
 #define CNPROC_DGRAM_BYTES 256
 
 enum cnproc_ack {
@@ -56,6 +59,7 @@ struct cnproc {
 	uint8_t seq_valid[CNPROC_MAX_CPUS];
 	uint64_t lost;          /* messages lost per the sequence numbers */
 	uint64_t malformed;
+	bool scanning;          /* the first pass over a read (prescan) */
 	void (*on_overrun)(void *ctx);
 	void (*before_batch)(void *ctx);
 	void *cb_ctx;

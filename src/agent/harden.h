@@ -47,7 +47,11 @@
  * the agent should still end the agent rather than hang the guest. */
 #define HARDEN_OOM_SCORE_ADJ (-900)
 
-/* What the running agent still does that needs a capability. */
+/* What the running agent still does that needs a capability.  (The perf
+ * side-band events are opened before harden_apply(), with CAP_PERFMON or
+ * CAP_SYS_ADMIN; their rings are read from memory: nothing is kept for
+ * them, and the filter needs no call for them beyond epoll, munmap and
+ * close, which it allows anyway.) */
 struct harden_needs {
 	/* --watch paths: a lost path is re-armed by name (inotify_add_watch,
 	 * fanotify_mark need read permission on it, whoever owns it), and a

@@ -254,6 +254,9 @@ static int start_sources(struct agent *a)
 		.poll_ns = (uint64_t)a->opt.poll_ms * CLOCK_NS_PER_MS,
 		.rcvbuf = a->opt.rcvbuf,
 		.force_walker = a->opt.force_walker,
+		.no_perf = a->opt.no_perf,
+		.perf_pages = a->opt.perf_pages,
+		.kernel_threads = a->opt.kernel_threads,
 	};
 	const struct source_env env = { .r = a->r, .pump = &a->pump };
 	const unsigned int want = a->opt.probes;

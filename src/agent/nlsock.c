@@ -15,7 +15,7 @@
 #include "nlsock.h"
 
 /* recvmmsg's arrays live on the stack: this many at most per call. */
-#define NLSOCK_MAX_BATCH 64
+#define NLSOCK_MAX_BATCH 256
 
 void nlsock_init(struct nlsock *s)
 {
@@ -121,6 +121,12 @@ size_t nlsock_drain(struct nlsock *s, const struct nlsock_handlers *h)
 			break;
 		if (h->before_batch)
 			h->before_batch(h->ctx);
+		if (h->prescan) {
+			for (int i = 0; i < n; i++)
+				if (nlsock_from_kernel(&msgs[i].msg_hdr) &&
+				    !(msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+					h->prescan(h->ctx, iov[i].iov_base, msgs[i].msg_len);
+		}
 		for (int i = 0; i < n; i++)
 			if (accept_dgram(s, &msgs[i].msg_hdr))
 				h->datagram(h->ctx, iov[i].iov_base, msgs[i].msg_len);

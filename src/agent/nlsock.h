@@ -44,11 +44,14 @@ struct nlsock {
 
 /* What nlsock_drain() calls.  datagram gets each of the kernel's whole
  * datagrams; before_batch (may be NULL) runs once per recvmmsg that
- * returned something, before its datagrams; overrun (may be NULL) once
- * per ENOBUFS. */
+ * returned something, before its datagrams; prescan (may be NULL) gets
+ * the same datagrams as datagram, all of a batch before datagram gets the
+ * first (a look ahead; nothing is counted twice); overrun (may be NULL)
+ * once per ENOBUFS. */
 struct nlsock_handlers {
 	void (*datagram)(void *ctx, const void *buf, size_t len);
 	void (*before_batch)(void *ctx);
+	void (*prescan)(void *ctx, const void *buf, size_t len);
 	void (*overrun)(void *ctx);
 	void *ctx;
 };

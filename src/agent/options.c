@@ -37,6 +37,12 @@ void options_usage(FILE *f)
 "                      (0..%u, default %u)\n"
 "  --rcvbuf=BYTES      netlink receive buffer size (%d..%d, default %d)\n"
 "  --no-connector      use the /proc walker even where the connector works\n"
+"  --no-perf           name processes from /proc and taskstats, not from perf\n"
+"                      side-band records (an exec renamed again before it is\n"
+"                      read is then reported with an empty comm)\n"
+"  --perf-ring-pages=N pages of each CPU's perf record ring, a power of two\n"
+"                      (1..%u, default %u)\n"
+"  --kernel-threads    report kernel threads (kthreadd's children) too\n"
 "  --watch=PATH        report changes to a file, or a directory and its entries,\n"
 "                      as fs.inotify_fired (repeatable, at most %d)\n"
 "  --watch-backend=B   auto (default: fanotify, which names the actor, where it\n"
@@ -63,6 +69,7 @@ void options_usage(FILE *f)
 		OPT_MIN_POLL_MS, OPT_MAX_POLL_MS, OPT_DEFAULT_POLL_MS,
 		OPT_MAX_DRAIN_MS, OPT_DEFAULT_DRAIN_MS,
 		OPT_MIN_RCVBUF, OPT_MAX_RCVBUF, OPT_DEFAULT_RCVBUF,
+		OPT_MAX_PERF_PAGES, OPT_DEFAULT_PERF_PAGES,
 		FSWATCH_MAX_WATCHES,
 		OPT_MAX_STATS_INTERVAL_S, OPT_DEFAULT_STATS_INTERVAL_S);
 }
@@ -185,6 +192,18 @@ static int parse_watch_failure(struct agent_options *o, const char *arg,
 	return 0;
 }
 
+static int parse_perf_pages(struct agent_options *o, const char *arg,
+			    const char **allowed)
+{
+	uint64_t v;
+
+	if (!parse_uint(arg, 1, OPT_MAX_PERF_PAGES, &v) || (v & (v - 1)) != 0)
+		return *allowed = "allowed: a power of two from 1 to "
+			OPT_STR(OPT_MAX_PERF_PAGES_N), -EINVAL;
+	o->perf_pages = (unsigned int)v;
+	return 0;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 enum opt_kind {
@@ -229,6 +248,9 @@ static const struct opt_spec specs[] = {
 	{ "no-seccomp", OPT_FLAG, 0, 0, DEST(no_seccomp), NULL, NULL },
 	{ "probes", OPT_PARSE, 0, 0, 0, 0, parse_probes, NULL },
 	UINT("stats-interval", 0, OPT_MAX_STATS_INTERVAL_S, stats_interval_s),
+	{ "no-perf", OPT_FLAG, 0, 0, DEST(no_perf), NULL, NULL },
+	{ "perf-ring-pages", OPT_PARSE, 0, 0, 0, 0, parse_perf_pages, NULL },
+	{ "kernel-threads", OPT_FLAG, 0, 0, DEST(kernel_threads), NULL, NULL },
 	{ "verbose", OPT_COUNT, 0, 0, DEST(verbose), NULL, NULL },
 	{ "help", OPT_HELP, 0, 0, 0, 0, NULL, NULL },
 	{ "version", OPT_VERSION, 0, 0, 0, 0, NULL, NULL },
@@ -321,6 +343,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	o->rcvbuf = OPT_DEFAULT_RCVBUF;
 	o->probes = OPT_ALL_PROBES;
 	o->stats_interval_s = OPT_DEFAULT_STATS_INTERVAL_S;
+	o->perf_pages = OPT_DEFAULT_PERF_PAGES;
 
 	for (size_t i = 0; i < N_SPECS; i++) {
 		bool takes = specs[i].kind == OPT_UINT || specs[i].kind == OPT_TEXT ||

@@ -41,6 +41,9 @@
  * and at exit); at most a day. */
 #define OPT_DEFAULT_STATS_INTERVAL_S 60u
 #define OPT_MAX_STATS_INTERVAL_S 86400u
+#define OPT_DEFAULT_PERF_PAGES 64u
+#define OPT_MAX_PERF_PAGES_N 4096
+#define OPT_MAX_PERF_PAGES 4096u
 /* --probes: a mask of (1u << enum wire_probe); the default is every one. */
 #define OPT_ALL_PROBES ((1u << WIRE_PROBE_COUNT) - 1u)
 
@@ -60,6 +63,9 @@ struct agent_options {
 	int rcvbuf;
 	bool force_walker;       /* --no-connector: the /proc walker only */
 	bool no_seccomp;         /* --no-seccomp: no system-call filter */
+	bool no_perf;            /* --no-perf: no perf side-band names */
+	unsigned int perf_pages; /* --perf-ring-pages: a power of two */
+	bool kernel_threads;     /* --kernel-threads: report them too */
 	struct fswatch_config watch; /* --watch, --watch-backend, --watch-failure */
 	unsigned int probes;     /* --probes: mask of 1u << enum wire_probe */
 	unsigned int stats_interval_s; /* --stats-interval; 0: no periodic line */

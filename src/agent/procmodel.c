@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kthread.h"
 #include "procmodel.h"
 #include "mem.h"
 #include "source.h"
@@ -28,6 +29,7 @@ int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
 	mem_prefault(pm->ring, pm->ring_cap * sizeof(*pm->ring));
 	pm->ops = *ops;
 	pm->coalesce_ns = cfg->coalesce_ns;
+	pm->report_kthreads = cfg->report_kthreads;
 	pm->walk_rechecks = PM_WALK_RECHECKS;
 	if (cfg->walk_period_ns > 0) {
 		uint64_t n = PM_WALK_RECHECK_SPAN_NS / cfg->walk_period_ns;
@@ -118,6 +120,43 @@ static int resolve_comm(struct procmodel *pm, uint32_t pid,
 
 static void ring_push(struct procmodel *pm, uint32_t pid, uint32_t gen,
 		      uint64_t ts);
+
+/* Kernel threads are left out unless asked for: 1 when pid is one (or is
+ * gone before it could be told, which a user program started by kthreadd
+ * is not: its exec is reported), 0 otherwise. */
+static int left_out_kthread(struct procmodel *pm, uint32_t pid)
+{
+	if (pm->report_kthreads || !pm->ops.is_kthread)
+		return 0;
+	return pm->ops.is_kthread(pm->ops.ctx, pid) != 0;
+}
+
+void procmodel_ahead_begin(struct procmodel *pm)
+{
+	pm->n_ahead = 0;
+	pm->ahead_full = false;
+}
+
+void procmodel_ahead(struct procmodel *pm, uint32_t tgid, uint64_t ts)
+{
+	if (pm->n_ahead == PM_AHEAD_MAX) {
+		pm->ahead_full = true;
+		return;
+	}
+	pm->ahead[pm->n_ahead].tgid = tgid;
+	pm->ahead[pm->n_ahead].ts = ts;
+	pm->n_ahead++;
+}
+
+/* A later exec or rename of tgid is known: /proc holds its name now. */
+static bool later_name_ahead(const struct procmodel *pm, uint32_t tgid,
+			     uint64_t ts)
+{
+	for (size_t i = 0; i < pm->n_ahead; i++)
+		if (pm->ahead[i].tgid == tgid && pm->ahead[i].ts > ts)
+			return true;
+	return false;
+}
 
 static void emit_resolved(struct procmodel *pm, enum wire_probe probe,
 			  uint32_t pid, const char *comm, int len, uint64_t ts)
@@ -232,7 +271,7 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 		return;
 	if (!created && e->walked && ts <= e->ts)
 		return; /* a walk already reported it, after this fork */
-	if (!created && e->state == PT_SPAWNED) {
+	if (!created && e->state == PT_SPAWNED && !e->kthread) {
 		/* The pid was reused: its previous process's exit was lost.
 		 * Close it so the stream stays consistent. */
 		emit(pm, WIRE_PROBE_PROCESS_EXITED, e->pid, e->comm,
@@ -256,6 +295,16 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 		e->comm_known = true;
 		e->exit_comm = true;
 	}
+	if (!keep && parent_tgid != KTHREAD_KTHREADD_PID) {
+		/* The name it inherited: what it is called until it execs or
+		 * renames itself (a comm event), and at its exit when no
+		 * exit record or name source says more.  (kthreadd's
+		 * children are named as they are made, with no event.) */
+		const struct pt_entry *parent = ptable_find(&pm->table, parent_tgid);
+		if (parent && parent->comm_known && !parent->exit_comm &&
+		    parent->state == PT_SPAWNED)
+			set_comm(e, parent->comm, parent->comm_len);
+	}
 	e->pid = child_tgid;
 	e->ppid = parent_tgid;
 	e->state = PT_FORKED;
@@ -263,6 +312,13 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 	e->gen = ++pm->gen;
 	e->seen = pm->epoch;
 
+	if (parent_tgid == KTHREAD_KTHREADD_PID &&
+	    left_out_kthread(pm, child_tgid)) {
+		/* Known, so that its exit is silent too; no window. */
+		e->kthread = true;
+		e->state = PT_SPAWNED;
+		return;
+	}
 	if (pm->ring_len == pm->ring_cap) {
 		/* Cannot happen while the ring is as large as the table,
 		 * but never overwrite: end the oldest window early. */
@@ -289,14 +345,25 @@ void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 	struct pt_entry *e = ptable_find(&pm->table, tgid);
 	if (e && e->walked && e->state == PT_SPAWNED && ts <= e->ts)
 		return; /* the walk read its comm after this exec */
-	if (e && e->exit_comm && e->state != PT_SPAWNED) {
-		/* It has already exited (its record came with this batch):
-		 * the record's comm is the exec'd name, no /proc read. */
-		memcpy(comm, e->comm, e->comm_len);
-		n = e->comm_len;
-	} else {
-		n = resolve_comm(pm, tgid, comm, false);
+	n = pm->ops.exec_name ? pm->ops.exec_name(pm->ops.ctx, tgid, ts, comm)
+			      : PM_NAME_UNKNOWN;
+	if (n == PM_NAME_UNKNOWN) {
+		if (e && e->exit_comm && e->state != PT_SPAWNED) {
+			/* It has already exited (its record came with this
+			 * batch): the record's comm is its last name, no
+			 * /proc read. */
+			memcpy(comm, e->comm, e->comm_len);
+			n = e->comm_len;
+		} else {
+			n = resolve_comm(pm, tgid, comm, false);
+		}
+		/* /proc and the exit record hold the latest name: a later
+		 * exec's or rename's, if one is known.  Better none. */
+		if (n >= 0 && later_name_ahead(pm, tgid, ts))
+			n = PM_NAME_UNKNOWN;
 	}
+	if (n < 0)
+		n = -1;
 	e = table_get(pm, tgid, &created);
 	if (e && !created && e->state == PT_SPAWNED && e->exec_reported) {
 		/* The window's end reported this exec already (see
@@ -315,10 +382,16 @@ void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 			e->exit_comm = had_exit_comm;
 		}
 		e->state = PT_SPAWNED;
+		e->kthread = false; /* a program kthreadd started (modprobe) */
 		e->gen = ++pm->gen; /* any pending window is void */
 		e->seen = pm->epoch;
-		if (n >= 0 && !e->exit_comm)
+		if (n >= 0 && !e->exit_comm) {
 			set_comm(e, comm, (size_t)n);
+		} else if (!e->exit_comm) {
+			/* Its earlier name is not its name any more. */
+			e->comm_known = false;
+			e->comm_len = 0;
+		}
 	}
 	emit_resolved(pm, WIRE_PROBE_PROCESS_SPAWNED, tgid, comm, n, ts);
 }
@@ -332,14 +405,18 @@ void procmodel_exit(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 
 	if (pid != tgid)
 		return; /* a thread */
+	/* Asked first and always: the name source forgets tgid with it. */
+	n = pm->ops.exit_name ? pm->ops.exit_name(pm->ops.ctx, tgid, ts, comm)
+			      : PM_NAME_UNKNOWN;
 	e = ptable_find(&pm->table, tgid);
 	if (!e)
 		return; /* never reported as spawned: nothing to close */
-	if (e->state == PT_EXIT_NOTED) {
+	if (e->state == PT_EXIT_NOTED || e->kthread) {
 		ptable_remove(&pm->table, e);
 		return;
 	}
-	n = resolve_comm(pm, tgid, comm, true);
+	if (n < 0)
+		n = resolve_comm(pm, tgid, comm, true);
 	e = ptable_find(&pm->table, tgid);
 	if (!e)
 		return;
@@ -476,7 +553,19 @@ void procmodel_walk_seen(struct procmodel *pm, uint32_t pid, uint64_t ts)
 			return;
 		}
 	}
-	n = pm->ops.read_comm(pm->ops.ctx, pid, comm);
+	int k = pm->report_kthreads || !pm->ops.is_kthread ? 0
+		: pm->ops.is_kthread(pm->ops.ctx, pid);
+	if (k == 1) {
+		/* Known, so that later walks and its exit stay silent. */
+		e->state = PT_SPAWNED;
+		e->kthread = true;
+		e->gen = ++pm->gen;
+		e->seen = pm->epoch;
+		e->exit_comm = false;
+		e->walked = false;
+		return;
+	}
+	n = k < 0 ? -1 : pm->ops.read_comm(pm->ops.ctx, pid, comm);
 	if (n < 0) {
 		/* Gone between readdir and read: it was never reported,
 		 * so there is nothing to close either. */
@@ -516,7 +605,7 @@ void procmodel_walk_end(struct procmodel *pm, uint64_t ts)
 				i++;
 				continue;
 			}
-		} else {
+		} else if (!e->kthread) {
 			if (e->state == PT_FORKED)
 				emit(pm, WIRE_PROBE_PROCESS_SPAWNED, e->pid,
 				     e->comm, e->comm_len, e->ts);

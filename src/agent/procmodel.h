@@ -25,7 +25,12 @@
  *    whose process.spawned was sent (so spawned always comes first);
  *  - threads produce nothing;
  *  - comm of a process already gone comes from its exit record; when
- *    nothing is known the comm is "" and STAT_COMM_UNRESOLVED counts it.
+ *    nothing is known the comm is "" and STAT_COMM_UNRESOLVED counts it;
+ *  - with an exact name source (exec_name) each exec's spawned carries
+ *    the name that exec set; without one, an exec whose pid is known to
+ *    have exec'd or renamed again since carries "" (counted), never the
+ *    later name;
+ *  - kernel threads produce nothing, unless report_kthreads.
  * Memory is fixed at procmodel_init(); nothing is allocated per event.
  */
 #ifndef CELLOS_AGENT_PROCMODEL_H
@@ -62,7 +67,30 @@ struct procmodel_ops {
 	 * socket), so a /proc walk does not report on its own a process
 	 * those events announce.  May be NULL (no event source). */
 	void (*sync_events)(void *ctx);
+	/* An exact name source (perf side-band records, commstore.h), or
+	 * NULL.  exec_name: the name the exec of tgid stamped ts set;
+	 * exit_name: the name tgid had at its exit stamped ts (the source
+	 * may then forget tgid).  Each returns the length, PM_NAME_UNKNOWN
+	 * (the model falls back to /proc and exit records) or PM_NAME_LATER
+	 * (not known, and the process has had a later name since: the live
+	 * name is not this one). */
+	int (*exec_name)(void *ctx, uint32_t tgid, uint64_t ts,
+			 char comm[PT_COMM_LEN]);
+	int (*exit_name)(void *ctx, uint32_t tgid, uint64_t ts,
+			 char comm[PT_COMM_LEN]);
+	/* 1: pid is a kernel thread, 0: not, -1: gone.  May be NULL (no
+	 * filtering). */
+	int (*is_kthread)(void *ctx, uint32_t pid);
 };
+
+#define PM_NAME_UNKNOWN (-1)
+#define PM_NAME_LATER (-2)
+
+/* Exec and comm events of one connector read, scanned before any is
+ * handled: an exec whose name has to come from /proc (no exact source)
+ * gets "" when a later exec or rename of the same pid is already known,
+ * because /proc then holds that later name. */
+#define PM_AHEAD_MAX 256
 
 /* A child that has had less CPU than this when its window ends has not
  * had a fair chance to exec yet (an overloaded machine): its window is
@@ -84,6 +112,7 @@ struct procmodel_config {
 	size_t capacity;        /* live processes tracked */
 	uint64_t coalesce_ns;   /* fork-without-exec window */
 	uint64_t walk_period_ns; /* walker period (0: not known, the minimum rechecks) */
+	bool report_kthreads;   /* --kernel-threads */
 };
 
 struct pm_pending {
@@ -99,6 +128,11 @@ struct procmodel {
 	uint8_t walk_rechecks;    /* walks that re-read a new process's comm */
 	uint32_t gen;
 	uint32_t epoch;           /* /proc walk generation */
+	bool report_kthreads;
+	/* Exec and comm events of the connector read being handled. */
+	struct { uint32_t tgid; uint64_t ts; } ahead[PM_AHEAD_MAX];
+	size_t n_ahead;
+	bool ahead_full;
 	bool table_full_logged;
 	/* Forks waiting for their window, oldest first (deadlines are
 	 * fork time + a constant, so the ring is sorted). */
@@ -120,6 +154,10 @@ void procmodel_exit(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 		    uint64_t ts_ns);
 void procmodel_comm(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 		    const char *comm, size_t len);
+/* A connector read's exec and comm events, before they are handled:
+ * begin, then one ahead() per event (see PM_AHEAD_MAX). */
+void procmodel_ahead_begin(struct procmodel *pm);
+void procmodel_ahead(struct procmodel *pm, uint32_t tgid, uint64_t ts_ns);
 /* A taskstats exit record: task pid (tgid 0 when the kernel does not say)
  * exited with this comm. */
 void procmodel_exit_record(struct procmodel *pm, uint32_t pid, uint32_t tgid,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "kthread.h"
 #include "procsrc.h"
 #include "pump.h"
 #include "reactor.h"
@@ -52,6 +53,39 @@ static void model_fetch_exits(void *ctx, bool force)
 		taskstats_drain(&ps->ts);
 		ps->exits_fresh = true;
 	}
+}
+
+static int model_exec_name(void *ctx, uint32_t tgid, uint64_t ts,
+			   char comm[PT_COMM_LEN])
+{
+	struct procsrc *ps = ctx;
+
+	return procnames_exec_name(&ps->names, tgid, ts, comm);
+}
+
+static int model_exit_name(void *ctx, uint32_t tgid, uint64_t ts,
+			   char comm[PT_COMM_LEN])
+{
+	struct procsrc *ps = ctx;
+
+	return procnames_exit_name(&ps->names, tgid, ts, comm);
+}
+
+static int model_is_kthread(void *ctx, uint32_t pid)
+{
+	struct procsrc *ps = ctx;
+
+	return kthread_check(ps->walk.fd, pid);
+}
+
+static void open_taskstats(struct procsrc *ps)
+{
+	int err = taskstats_open(&ps->ts, &ps->pm, ps->cfg.rcvbuf);
+
+	if (err == 0)
+		ps->have_taskstats = true;
+	else
+		agent_log(LOG_WARN, "taskstats unavailable: %s", strerror(-err));
 }
 
 static void arm_deadline(struct procsrc *ps)
@@ -167,6 +201,9 @@ static void before_batch(void *ctx)
 {
 	struct procsrc *ps = ctx;
 
+	/* Names are recorded before the connector messages they belong to
+	 * are sent: after the read, everything it holds has its name. */
+	procnames_drain(&ps->names);
 	/* Exit records precede the exit events they belong to. */
 	model_fetch_exits(ps, true);
 }
@@ -178,8 +215,13 @@ static void after_read(struct procsrc *ps)
 			clock_timer_close(&ps->ack);
 			ps->mode = PROCSRC_CONNECTOR;
 			agent_log(LOG_INFO, "process source: proc connector%s",
-				  ps->have_taskstats ? ", comm of exited processes from taskstats"
-						     : " (taskstats unavailable: comm of processes gone before their exec was read is unresolved)");
+				  ps->names.active ? ""
+				  : ps->have_taskstats ? ", comm of exited processes from taskstats"
+				  : " (taskstats unavailable: comm of processes gone before their exec was read is unresolved)");
+			agent_log(LOG_INFO, "process names: %s (%s)",
+				  ps->names.active ? "perf side-band records, exact per exec"
+						   : "/proc at handling time; an exec renamed again before that gets \"\"",
+				  ps->names_why);
 			become_armed(ps);
 		} else if (ps->cn.ack == CNPROC_ACK_ERROR) {
 			start_walker(ps, strerror(ps->cn.ack_errno));
@@ -274,6 +316,7 @@ int procsrc_start(struct procsrc *ps, const struct source_env *env,
 		.capacity = PROCSRC_TABLE_CAPACITY,
 		.coalesce_ns = cfg->coalesce_ns,
 		.walk_period_ns = cfg->poll_ns,
+		.report_kthreads = cfg->kernel_threads,
 	};
 	struct procmodel_ops ops = {
 		.ctx = ps,
@@ -283,6 +326,9 @@ int procsrc_start(struct procsrc *ps, const struct source_env *env,
 		.now = model_now,
 		.cpu_ns = model_cpu_ns,
 		.sync_events = model_sync_events,
+		.exec_name = model_exec_name,
+		.exit_name = model_exit_name,
+		.is_kthread = model_is_kthread,
 	};
 	int err;
 
@@ -318,11 +364,17 @@ int procsrc_start(struct procsrc *ps, const struct source_env *env,
 	ps->started = true;
 	msg->armed = PROCSRC_PROBES;
 
-	err = taskstats_open(&ps->ts, &ps->pm, cfg->rcvbuf);
-	if (err == 0)
-		ps->have_taskstats = true;
-	else
-		agent_log(LOG_WARN, "taskstats unavailable: %s", strerror(-err));
+	/* Before the subscription: every exec reported has its record. */
+	if (!cfg->force_walker &&
+	    procnames_start(&ps->names, ps->r, cfg->no_perf, cfg->perf_pages,
+			    ps->names_why, sizeof(ps->names_why)) < 0 && !cfg->no_perf)
+		agent_log(LOG_WARN, "perf side-band unavailable: %s", ps->names_why);
+	/* With the perf records, names at exit are theirs (and the
+	 * connector's comm events'): taskstats, one more message per exit,
+	 * is the fallback's, and --kernel-threads' (a kernel thread is named
+	 * as it is made, with no record or event). */
+	if (!ps->names.active || cfg->kernel_threads)
+		open_taskstats(ps);
 
 	if (cfg->force_walker) {
 		start_walker(ps, "disabled");
@@ -330,6 +382,10 @@ int procsrc_start(struct procsrc *ps, const struct source_env *env,
 	}
 	err = cnproc_open(&ps->cn, &ps->pm, cfg->rcvbuf);
 	if (err < 0) {
+		if (ps->names.active) {
+			procnames_stop(&ps->names);
+			open_taskstats(ps);
+		}
 		start_walker(ps, strerror(-err));
 		return 0;
 	}
@@ -378,6 +434,7 @@ void procsrc_stop(struct procsrc *ps)
 	clock_timer_close(&ps->poll);
 	clock_timer_close(&ps->batch);
 	close_connector(ps);
+	procnames_stop(&ps->names);
 	taskstats_close(&ps->ts);
 	procwalk_close(&ps->walk);
 	procmodel_fini(&ps->pm);

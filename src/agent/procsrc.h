@@ -18,6 +18,7 @@
 
 #include "cnproc.h"
 #include "procmodel.h"
+#include "procnames.h"
 #include "procwalk.h"
 #include "source.h"
 #include "taskstats.h"
@@ -51,6 +52,9 @@ struct procsrc_config {
 	uint64_t poll_ns;        /* fallback walker period */
 	int rcvbuf;              /* netlink receive buffers, bytes */
 	bool force_walker;       /* tests: never use the connector */
+	bool no_perf;            /* --no-perf: names from /proc and taskstats */
+	size_t perf_pages;       /* --perf-ring-pages */
+	bool kernel_threads;     /* --kernel-threads: report them too */
 };
 
 enum procsrc_mode {
@@ -67,6 +71,8 @@ struct procsrc {
 	struct cnproc cn;
 	struct taskstats_src ts;
 	struct procwalk walk;
+	struct procnames names;
+	char names_why[160];      /* the name source, for the log */
 	bool have_taskstats;
 	enum procsrc_mode mode;
 	bool started;             /* procsrc_start() succeeded, not yet stopped */

@@ -37,6 +37,7 @@ struct pt_entry {
 			       * not its parent's: the exec message that
 			       * follows is that same exec */
 	bool renamed;         /* a comm event: it renamed itself (prctl) */
+	bool kthread;         /* a kernel thread: never reported (procmodel.h) */
 	uint32_t ppid;        /* parent's thread-group id (PT_FORKED) */
 	uint32_t gen;         /* identifies this incarnation (pending ring) */
 	uint32_t seen;        /* epoch of the last /proc walk that saw it */

@@ -17,6 +17,17 @@
  *                                 posix_spawn PATH and wait for it, again
  *                                 and again for MS milliseconds; print
  *                                 "spawns=N" at the end
+ *   proc-helper chain KIND PATH...
+ *                                 for each PATH, posix_spawn an exec chain
+ *                                 and wait for it: KIND sh runs
+ *                                 sh -c 'exec "$0"' PATH, KIND env runs
+ *                                 sh -c 'exec env "$0"' PATH, KIND rename
+ *                                 runs sh -c 'exec "$0" setcomm HEX 5'
+ *                                 PATH, HEX naming "n" + PATH's base name
+ *                                 without its first byte; print "PID NS"
+ *                                 per chain (the pid every exec keeps, and
+ *                                 CLOCK_MONOTONIC before it was spawned)
+ *   proc-helper now               print CLOCK_MONOTONIC in ns
  *   proc-helper (no arguments): exit 0 at once; this is what the
  *   spawned links run, under their own names.
  * Output is line-buffered on stdout, pids first, so the test has them
@@ -95,6 +106,56 @@ static int do_threads(int n, const char *name)
 			return 1;
 		/* One at a time, so each is a new tid, not a reused one. */
 		pthread_join(t[i], NULL);
+	}
+	return 0;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+static int do_chain(const char *kind, int argc, char **argv)
+{
+	const char *script;
+	char hex[40];
+
+	if (strcmp(kind, "sh") == 0)
+		script = "exec \"$0\"";
+	else if (strcmp(kind, "env") == 0)
+		script = "exec env \"$0\"";
+	else if (strcmp(kind, "rename") == 0)
+		script = "exec \"$0\" setcomm \"$1\" 5 >/dev/null";
+	else
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		pid_t pid;
+		const char *base = strrchr(argv[i], '/');
+		base = base ? base + 1 : argv[i];
+		/* The new name: "n" and the rest of the base name. */
+		size_t k = 0;
+		k += (size_t)snprintf(hex, sizeof(hex), "%02x", 'n');
+		for (const char *c = base + 1; *c && k + 2 < sizeof(hex); c++)
+			k += (size_t)snprintf(hex + k, sizeof(hex) - k, "%02x",
+					      (unsigned char)*c);
+		char *args[] = { "sh", "-c", (char *)script, argv[i], hex, NULL };
+		unsigned long long t0 = now_ns();
+		int rc = posix_spawn(&pid, "/bin/sh", NULL, NULL, args, environ);
+		if (rc != 0) {
+			fprintf(stderr, "proc-helper: spawn sh: %s\n", strerror(rc));
+			return 1;
+		}
+		printf("%d %llu\n", (int)pid, t0);
+		int st;
+		while (waitpid(pid, &st, 0) < 0) {
+			if (errno != EINTR) {
+				perror("proc-helper: waitpid");
+				return 1;
+			}
+		}
 	}
 	return 0;
 }
@@ -212,6 +273,12 @@ int main(int argc, char **argv)
 		_exit(0);
 	if (strcmp(argv[1], "spawn") == 0)
 		return do_spawn(argc - 2, argv + 2);
+	if (strcmp(argv[1], "now") == 0) {
+		printf("%llu\n", now_ns());
+		return 0;
+	}
+	if (strcmp(argv[1], "chain") == 0 && argc >= 3)
+		return do_chain(argv[2], argc - 3, argv + 3);
 	if (strcmp(argv[1], "threads") == 0 && argc == 4)
 		return do_threads(atoi(argv[2]), argv[3]);
 	if (strcmp(argv[1], "fork") == 0 && argc == 4)

@@ -95,6 +95,15 @@ static void every_option_is_taken(void **state)
 	assert_int_equal(parse("--sink=chardev:/dev/vport0p1", NULL), 0);
 	assert_int_equal(O.sink.kind, SINK_CHARDEV);
 	assert_string_equal(O.sink.path, "/dev/vport0p1");
+	assert_int_equal(O.perf_pages, OPT_DEFAULT_PERF_PAGES);
+	assert_false(O.no_perf);
+	assert_false(O.kernel_threads);
+	assert_int_equal(parse("--no-perf", "--perf-ring-pages=1", "--kernel-threads", NULL), 0);
+	assert_true(O.no_perf);
+	assert_int_equal(O.perf_pages, 1);
+	assert_true(O.kernel_threads);
+	assert_int_equal(parse("--perf-ring-pages=4096", NULL), 0);
+	assert_int_equal(O.perf_pages, 4096);
 }
 
 static void expect_usage_error(const char *arg, const char *opt, const char *val);
@@ -212,6 +221,9 @@ static void bad_values_name_option_value_and_what_is_allowed(void **state)
 	expect_usage_error("--rcvbuf=99999999999", "--rcvbuf", "'99999999999'");
 	expect_usage_error("--sink=tcp:1.2.3.4:5", "--sink", "'tcp:1.2.3.4:5'");
 	expect_usage_error("--sink=chardev:vport0p1", "--sink", "'vport0p1' is not absolute");
+	expect_usage_error("--perf-ring-pages=3", "--perf-ring-pages", "'3'");
+	expect_usage_error("--perf-ring-pages=0", "--perf-ring-pages", "'0'");
+	expect_usage_error("--perf-ring-pages=8192", "--perf-ring-pages", "power of two from 1 to 4096");
 }
 
 static void probes_default_to_all_and_take_a_list(void **state)

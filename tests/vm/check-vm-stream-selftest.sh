@@ -53,6 +53,11 @@ expect_reject "a process missing entirely" "pid $beta has []" "$C" "$T/s"
 mutate "$S" "$T/s" "l = [x.replace('\"guest_comm\":\"wl-beta\"', '\"guest_comm\":\"\"', 1) if '\"guest_pid\":$beta,' in x else x for x in l]"
 expect_reject "an unresolved comm" "pid $beta has" "$C" "$T/s"
 
+chain=$(pid_of wl-chain)
+[ -n "$chain" ] || fail "fixture console has no wl-chain line"
+mutate "$S" "$T/s" "l = [x.replace('\"guest_comm\":\"wl-chain\"', '\"guest_comm\":\"wl-omega\"', 1) if '\"guest_pid\":$chain,' in x else x for x in l]"
+expect_reject "an exec chain's first exec under the second name" "pid $chain has" "$C" "$T/s"
+
 mutate "$S" "$T/s" "l.append('{\"error\":\"UnknownProbeSource\",\"detail\":\"x\",\"offset\":5}')"
 expect_reject "a receiver error line" "receiver error line" "$C" "$T/s"
 

@@ -27,7 +27,10 @@ GATE_COMM = "cellos-workload"
 DRIVER_COMM = "vm-workload"
 # Processes the workload must have exec'd, with how many of each.
 EXPECTED_RAN = {"wl-alpha": 3, "wl-beta": 1, "wl-gamma": 1, "wl-delta": 1,
-                "wl-forker": 1, "wl-thread": 1}
+                "wl-forker": 1, "wl-thread": 1, "wl-chain": 1}
+# Processes that exec'd again at once (an exec chain): name -> the second
+# program.  Both execs are reported, each with its own name, in order.
+EXPECTED_CHAINS = {"wl-chain": "wl-omega"}
 # Children that never exec'd (one spawned, with the inherited comm).
 EXPECTED_FORKED = {"wl-forker": 1}
 # Threads (no event at all).
@@ -159,6 +162,10 @@ def main():
         expected[workload] = [(SPAWNED, GATE_COMM), (SPAWNED, DRIVER_COMM), (EXITED, DRIVER_COMM)]
     for name, pid in ran + forked:
         expected[pid] = [(SPAWNED, name), (EXITED, name)]
+    for name, pid in ran:
+        if name in EXPECTED_CHAINS:
+            nxt = EXPECTED_CHAINS[name]
+            expected[pid] = [(SPAWNED, name), (SPAWNED, nxt), (EXITED, nxt)]
     for pid, want in sorted(expected.items()):
         got = events.get(pid, [])
         if got != want:
@@ -168,7 +175,7 @@ def main():
             problem("stream: thread %d of %s has events %s, expected none" % (tid, name, events[tid]))
 
     # Nothing of the workload's under a pid the workload did not report.
-    workload_comms = set(EXPECTED_RAN) | {GATE_COMM, DRIVER_COMM}
+    workload_comms = set(EXPECTED_RAN) | set(EXPECTED_CHAINS.values()) | {GATE_COMM, DRIVER_COMM}
     for pid, evs in sorted(events.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
         if pid not in expected and any(c in workload_comms for _, c in evs):
             problem("stream: pid %s has workload events %s the workload did not report" % (pid, evs))

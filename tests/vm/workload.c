@@ -17,6 +17,10 @@
  * wl-steady (the vsock check's background load, init-vsock.c) is not part
  * of that: until SIGTERM it forks a child that exits at once, naps, and
  * again, then prints "vm-workload: steady made N children".
+ *
+ * wl-chain execs /bin/wl-omega at once: an exec chain (one pid, two
+ * programs within a millisecond), whose two process.spawned must carry
+ * wl-chain and then wl-omega.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"	/* _GNU_SOURCE, for gettid */
@@ -111,7 +115,7 @@ static int run(const char *name)
 static int driver(void)
 {
 	static const char *const steps[] = {
-		"wl-beta", "wl-gamma", "wl-forker", "wl-thread",
+		"wl-beta", "wl-gamma", "wl-forker", "wl-thread", "wl-chain",
 	};
 	int rc = 0;
 
@@ -213,8 +217,16 @@ int main(int argc, char **argv)
 
 	if (strcmp(name, "vm-workload") == 0)
 		return driver();
-	if (strcmp(name, "wl-alpha") == 0 || strcmp(name, "wl-delta") == 0)
+	if (strcmp(name, "wl-alpha") == 0 || strcmp(name, "wl-delta") == 0 ||
+	    strcmp(name, "wl-omega") == 0)
 		return 0;
+	if (strcmp(name, "wl-chain") == 0) {
+		char *args[] = { "wl-omega", NULL };
+
+		execv(BIN_DIR "wl-omega", args);
+		say("exec " BIN_DIR "wl-omega: %s", strerror(errno));
+		return 127;
+	}
 	if (strcmp(name, "wl-beta") == 0) {
 		nap_ms(SHORT_NAP_MS);
 		return 0;
