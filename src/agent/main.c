@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bpfconnect.h"
 #include "fswatch.h"
 #include "harden.h"
 #include "options.h"
@@ -43,6 +44,7 @@ struct agent {
 	struct pump pump;
 	struct procsrc procs;
 	struct fswatch watch;
+	struct bpfconnect bpf;   /* net.connect_attempted without audit */
 	int sig_fd;
 	int stats_fd;
 	bool armed;              /* the process source is armed (or not wanted) */
@@ -50,6 +52,7 @@ struct agent {
 	unsigned int audit_armed; /* probes the audit source armed */
 	bool sources_started;    /* every source's start returned (watches armed) */
 	bool sink_started;
+	bool bpf_started;        /* bpfconnect_start() succeeded */
 	bool ready_sent;
 	bool stopping;
 };
@@ -67,16 +70,23 @@ static void update_gauges(struct agent *a)
 static void maybe_ready(struct agent *a)
 {
 	static const char nl = '\n';
+	char connect[64];
 	ssize_t w;
 
 	if (a->ready_sent || !a->armed || !a->sources_started ||
 	    !a->sink_started)
 		return;
 	a->ready_sent = true;
-	agent_log(LOG_INFO, "armed: process source %s, %u watches, %s, sink %s",
+	if (a->bpf_started)
+		bpfconnect_describe(&a->bpf, connect, sizeof(connect));
+	else
+		snprintf(connect, sizeof(connect), "%s",
+			 a->audit_armed & (1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED) ?
+			 "audit" : "off");
+	agent_log(LOG_INFO, "armed: process source %s, %u watches, %s, connects %s, sink %s",
 		  a->procs_started ? procsrc_mode_name(&a->procs) : "off",
 		  a->watch.live ? a->opt.watch.n_paths : 0,
-		  a->audit_armed ? "audit on" : "audit off", a->opt.sink_uri);
+		  a->audit_armed ? "audit on" : "audit off", connect, a->opt.sink_uri);
 	if (a->opt.ready_fd < 0)
 		return;
 	do {
@@ -186,12 +196,37 @@ static int absolute_sink_path(struct sink_addr *sa)
  * exit is clean under LeakSanitizer too). */
 static void release_sources(struct agent *a)
 {
+	bpfconnect_stop(&a->bpf);
+	a->bpf_started = false;
 	audit_source_stop();
 	fswatch_stop(&a->watch);
 	if (a->procs_started)
 		procsrc_stop(&a->procs);
 	procsrc_destroy(&a->procs);
 	a->procs_started = false;
+}
+
+/* net.connect_attempted from the cgroup BPF program unless audit is
+ * asked for.  Returns the probes left for the audit source. */
+static unsigned start_connect_bpf(struct agent *a, unsigned audit_want)
+{
+	const unsigned connect = 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED;
+	char why[BPFCONNECT_PATH_MAX + 160];
+
+	if (!(audit_want & connect) || a->opt.connect_source == CONNECT_SOURCE_AUDIT)
+		return audit_want;
+	if (bpfconnect_start(&a->bpf, a->r, &a->pump, a->opt.cgroup, why,
+			     sizeof(why)) == 0) {
+		a->bpf_started = true;
+		return audit_want & ~connect;
+	}
+	if (a->opt.connect_source == CONNECT_SOURCE_BPF) {
+		agent_log(LOG_WARN, "probe net.connect_attempted not armed: %s "
+			  "(--connect-source=bpf)", why);
+		return audit_want & ~connect;
+	}
+	agent_log(LOG_WARN, "bpf: %s; net.connect_attempted falls back to audit", why);
+	return audit_want;
 }
 
 /* Returns 0, or the exit status after logging why. */
@@ -234,14 +269,14 @@ static int start_sources(struct agent *a)
 	}
 
 	/* Each audit probe that cannot be armed is logged with the reason. */
-	if (want & AUDIT_SOURCE_PROBES)
-		a->audit_armed = audit_source_start(a->r, &a->pump,
-						    want & AUDIT_SOURCE_PROBES);
+	unsigned audit_want = start_connect_bpf(a, want & AUDIT_SOURCE_PROBES);
+	if (audit_want)
+		a->audit_armed = audit_source_start(a->r, &a->pump, audit_want);
 
 	if (proc_err != 0) {
 		/* The process probes are the agent's core: without them it
 		 * runs only if something else was armed. */
-		if (a->audit_armed == 0 && !a->watch.live) {
+		if (a->audit_armed == 0 && !a->watch.live && !a->bpf_started) {
 			agent_log(LOG_ERR, "no process source could be armed: %s",
 				  strerror(proc_err));
 			release_sources(a);
@@ -250,7 +285,8 @@ static int start_sources(struct agent *a)
 		agent_log(LOG_WARN, "probes process.spawned, process.exited not armed: %s",
 			  strerror(proc_err));
 	}
-	if (!a->procs_started && a->audit_armed == 0 && !a->watch.live) {
+	if (!a->procs_started && a->audit_armed == 0 && !a->watch.live &&
+	    !a->bpf_started) {
 		agent_log(LOG_ERR, "no probe could be armed (--probes)");
 		release_sources(a);
 		return EX_UNAVAILABLE;
@@ -261,7 +297,9 @@ static int start_sources(struct agent *a)
 static void stop_sources(struct agent *a)
 {
 	/* The audit source reads what is already queued, then takes its
-	 * rules out: first, so those events still go out with the drain. */
+	 * rules out: first, so those events still go out with the drain.
+	 * The connect programs likewise hand over what their ring holds. */
+	bpfconnect_stop(&a->bpf);
 	audit_source_stop();
 	fswatch_stop(&a->watch);
 	if (a->procs_started)
@@ -309,6 +347,7 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.sig_fd = a.stats_fd = -1;
+	bpfconnect_init(&a.bpf);
 	rc = options_parse(&a.opt, argc, argv, stdout, stderr);
 	if (rc == OPTIONS_EXIT_OK)
 		return EX_OK;

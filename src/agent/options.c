@@ -19,6 +19,7 @@ enum {
 	OPT_POLL_MS, OPT_READY_FD, OPT_DRAIN_MS, OPT_VERBOSE, OPT_HELP,
 	OPT_VERSION, OPT_RCVBUF, OPT_NO_CONNECTOR, OPT_WATCH,
 	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE, OPT_NO_SECCOMP, OPT_PROBES,
+	OPT_CGROUP, OPT_CONNECT_SOURCE,
 };
 
 static const struct option longopts[] = {
@@ -36,6 +37,8 @@ static const struct option longopts[] = {
 	{ "watch-failure", required_argument, NULL, OPT_WATCH_FAILURE },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "probes", required_argument, NULL, OPT_PROBES },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "connect-source", required_argument, NULL, OPT_CONNECT_SOURCE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -71,10 +74,16 @@ void options_usage(FILE *f)
 "                      exit 69) or degrade (log, count, arm it when it can be)\n"
 "  --no-seccomp        run without the system-call filter (for debugging; the\n"
 "                      rest of the hardening stays)\n"
-"  --probes=LIST       the probes to run, comma-separated (default: every one;\n"
-"                      one that cannot be armed is reported and the rest run):\n"
-"                      process.spawned, process.exited, capability.denied,\n"
-"                      fs.inotify_fired, net.connect_attempted\n"
+"  --probes=LIST       the probes to run, comma-separated: process.spawned,\n"
+"                      process.exited, capability.denied, fs.inotify_fired,\n"
+"                      net.connect_attempted; +NAME or -NAME items change the\n"
+"                      default (every probe but capability.denied, which\n"
+"                      costs every system call: --probes=+capability.denied);\n"
+"                      one that cannot be armed is reported and the rest run\n"
+"  --cgroup=PATH       the cgroup v2 directory whose processes' connects are\n"
+"                      reported (default: the cgroup v2 root, all of them)\n"
+"  --connect-source=S  net.connect_attempted from: auto (default: the cgroup\n"
+"                      BPF program, else audit), bpf or audit\n"
 "  --verbose           log more (repeat for debug)\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
@@ -105,22 +114,36 @@ static bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 /* A comma-separated list of probe identifiers: at least one, no empty
- * item; repeating one is harmless. */
+ * item; repeating one is harmless.  When the first item starts with +
+ * or -, every item does and they change the default set. */
 static bool parse_probes(const char *s, unsigned int *out)
 {
-	unsigned int mask = 0;
+	const bool relative = *s == '+' || *s == '-';
+	unsigned int mask = relative ? OPT_DEFAULT_PROBES : 0;
 	enum wire_probe p;
 
 	for (;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		char sign = *s;
+		if (relative != (sign == '+' || sign == '-'))
+			return false;
+		if (relative) {
+			s++;
+			len--;
+		}
 		if (!wire_probe_lookup(s, len, &p))
 			return false;
-		mask |= 1u << p;
+		if (sign == '-')
+			mask &= ~(1u << p);
+		else
+			mask |= 1u << p;
 		if (!comma)
 			break;
 		s = comma + 1;
 	}
+	if (mask == 0)
+		return false;
 	*out = mask;
 	return true;
 }
@@ -149,7 +172,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	o->ready_fd = -1;
 	o->drain_ms = OPT_DEFAULT_DRAIN_MS;
 	o->rcvbuf = OPT_DEFAULT_RCVBUF;
-	o->probes = OPT_ALL_PROBES;
+	o->probes = OPT_DEFAULT_PROBES;
 
 	optind = 0; /* full reinitialisation: tests parse many times */
 	opterr = 0;
@@ -236,7 +259,25 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 				return bad(err, "probes", optarg,
 					   "allowed: a comma-separated list of process.spawned, "
 					   "process.exited, capability.denied, fs.inotify_fired, "
-					   "net.connect_attempted");
+					   "net.connect_attempted, all plain or all +NAME/-NAME, "
+					   "leaving at least one");
+			break;
+		case OPT_CGROUP:
+			if (optarg[0] != '/')
+				return bad(err, "cgroup", optarg,
+					   "allowed: an absolute path to a cgroup v2 directory");
+			o->cgroup = optarg;
+			break;
+		case OPT_CONNECT_SOURCE:
+			if (strcmp(optarg, "auto") == 0)
+				o->connect_source = CONNECT_SOURCE_AUTO;
+			else if (strcmp(optarg, "bpf") == 0)
+				o->connect_source = CONNECT_SOURCE_BPF;
+			else if (strcmp(optarg, "audit") == 0)
+				o->connect_source = CONNECT_SOURCE_AUDIT;
+			else
+				return bad(err, "connect-source", optarg,
+					   "allowed: auto, bpf, audit");
 			break;
 		case OPT_VERBOSE:
 			o->verbose++;
