@@ -1,5 +1,6 @@
 #!/bin/sh
-# net.connect_attempted through the kernel audit netlink: each connect(2)
+# net.connect_attempted through the kernel audit netlink (the fallback of
+# the cgroup BPF program, forced with --connect-source=audit): each connect(2)
 # of a helper with a known comm (one plain, one with a space, which the
 # kernel hex-encodes) gives exactly one frame with its pid and comm, for a
 # refused and for an accepted connection; connects made by the agent
@@ -13,7 +14,7 @@ require_audit
 
 PROBE=net.connect_attempted
 start_recv "$T/sock" "$T/out1.jsonl"
-start_audit_agent "$T/sock" "$T/agent.err" --probes=$PROBE
+start_audit_agent "$T/sock" "$T/agent.err" --probes=$PROBE --connect-source=audit
 [ "$(status_field "$("$AUDIT_RULES" status)" pid)" = "$AGENT_PID" ] ||
 	fail "the agent is not the registered audit daemon"
 [ "$("$AUDIT_RULES" count)" -gt 0 ] || fail "no audit rules with the agent's key"
