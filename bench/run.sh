@@ -173,7 +173,8 @@ row "loss: spawns missing at receiver" "$((n_spawns - got))" "$n_spawns" spawns 
 
 # ---- 5. readiness -------------------------------------------------------------
 echo "5. readiness (median of 21, us)"
-rd=$("$BB/readiness" ready 21 "$AGENT" --sink="unix:$SOCK")
+# Default probes; the connect program goes to this run's own cgroup.
+rd=$("$BB/readiness" ready 21 "$AGENT" --sink="unix:$SOCK" ${TEST_CGROUP:+"--cgroup=$TEST_CGROUP"})
 tr=$("$BB/readiness" exit 21 /bin/true)
 row "readiness: exec to ready vs /bin/true" "$rd" "$tr" us "$(ratio "$rd" "$tr")" le 3
 kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null || true
@@ -189,6 +190,10 @@ n_out=$("$RECV" --input="$T/capture" | grep -c '"probe_source"')
 rf=$(awk -v n="$FRAMES" -v s="$rs" 'BEGIN { printf "%.0f", n / s }')
 pf=$(awk -v n="$FRAMES" -v s="$ps" 'BEGIN { printf "%.0f", n / s }')
 row "receiver: frames/s vs cbor2" "$rf" "$pf" frames/s "$(ratio "$rf" "$pf")" ge 1
+
+# ---- 7. tax on the workload (bench/tax.sh) ----------------------------------------
+# shellcheck source=tax.sh
+. "$top_srcdir/bench/tax.sh"
 
 # ---- results ----------------------------------------------------------------------
 {

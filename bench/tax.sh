@@ -1,0 +1,94 @@
+# bench/tax.sh - sourced by bench/run.sh: the agent's tax on the workload
+# (bench/README, "7. Tax").  Uses run.sh's row(), median(), ratio() and
+# lib.sh's agent helpers.
+#
+# Each repetition runs the same workload three times in turn: with no
+# agent, with the agent's default probes, and with every probe
+# (--probes=+capability.denied, which arms audit).  The workload runs in
+# this run's own cgroup ($TEST_CGROUP), where the agent's connect program
+# is attached: on this machine nothing else is, in a guest the root is.
+# Figures are CPU time (per call, or of the whole command), medians over
+# the repetitions, and the ratios agent / none.
+
+TAX_REPS=${BENCH_TAX_REPS:-7}
+TAX_CALLS=${BENCH_TAX_CALLS:-500000}
+TAX_FIND_DIR=${BENCH_TAX_FIND_DIR:-/usr}
+TAX="$BB/tax"
+TAX_FILE="$T/tax-file"
+head -c 4096 /dev/urandom >"$TAX_FILE"
+
+# The agent's with every probe arms audit: machine-wide state, so the
+# audit lock is held (exclusive) and the status put back at exit.
+TAX_AUDIT=no
+if [ -x "$AUDIT_RULES" ] && [ -r /proc/self/loginuid ] && "$AUDIT_RULES" status >/dev/null 2>&1; then
+	lock_audit_state
+	if wait_until 60 audit_no_daemon; then
+		AUDIT_STATUS_BEFORE=$("$AUDIT_RULES" status)
+		trap 'audit_restore_status; cleanup' EXIT
+		TAX_AUDIT=yes
+	fi
+fi
+[ "$TAX_AUDIT" = yes ] || note "tax: audit not usable here: the every-probe figures run without capability.denied"
+
+ensure_test_cgroup
+[ -n "${TEST_CGROUP:-}" ] || fail "tax: no cgroup v2 to run the workload in"
+TAX_CC=${CC:-cc}
+TAX_COMPILE=("$TAX_CC" -O2 -I"$top_builddir" -I"$top_srcdir/src" -I"$top_srcdir/src/wire"
+	-c "$top_srcdir/src/agent/procmodel.c" -o "$T/tax-procmodel.o")
+
+# tax_agent CONFIG: start the agent for CONFIG (none: no agent).
+tax_agent() {
+	case $1 in
+	none) return 0 ;;
+	default) AGENT_STDERR="$T/tax-agent.err" start_agent "$SOCK" ;;
+	every)
+		local deadline=$(( $(date +%s) + 60 ))
+		while :; do
+			AGENT_STDERR="$T/tax-agent.err" start_agent "$SOCK" --probes=+capability.denied
+			[ "$TAX_AUDIT" = no ] && return 0
+			grep -q "audit: armed" "$T/tax-agent.err" && return 0
+			stop_agent || true
+			[ "$(date +%s)" -lt "$deadline" ] || fail "tax: audit probes not armed: $(cat "$T/tax-agent.err")"
+			sleep 0.2
+		done ;;
+	esac
+}
+tax_stop() {
+	[ "$1" = none ] && return 0
+	stop_agent || true
+}
+
+echo "7. tax on the workload (CPU time; median of $TAX_REPS alternating runs: none, default, every)"
+rm -f "$SOCK"
+start_recv "$SOCK" "$T/tax.jsonl" --silence-window=0
+declare -A TAXV
+# One pass not counted: page cache, dentries, the compiler's files.
+"$TAX" --cgroup="$TEST_CGROUP" run find "$TAX_FIND_DIR" -xdev -printf '%s\n' >/dev/null
+"$TAX" --cgroup="$TEST_CGROUP" run "${TAX_COMPILE[@]}" >/dev/null
+for r in $(seq "$TAX_REPS"); do
+	for c in none default every; do
+		tax_agent "$c"
+		TAXV[$c.getppid]+="$("$TAX" --cgroup="$TEST_CGROUP" getppid "$TAX_CALLS") "
+		TAXV[$c.openread]+="$("$TAX" --cgroup="$TEST_CGROUP" openread "$((TAX_CALLS / 10))" "$TAX_FILE") "
+		TAXV[$c.find]+="$("$TAX" --cgroup="$TEST_CGROUP" run find "$TAX_FIND_DIR" -xdev -printf '%s\n') "
+		TAXV[$c.compile]+="$("$TAX" --cgroup="$TEST_CGROUP" run "${TAX_COMPILE[@]}") "
+		tax_stop "$c"
+	done
+done
+kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null || true
+rm -f "$SOCK"
+
+tax_median() { printf '%s\n' ${TAXV[$1]} | median; }
+for f in getppid openread find compile; do
+	case $f in
+	getppid) unit=ns; what="getppid ns/call" ;;
+	openread) unit=ns; what="open+read+close ns/call" ;;
+	find) unit=ms; what="find $TAX_FIND_DIR CPU ms" ;;
+	compile) unit=ms; what="compile procmodel.c CPU ms" ;;
+	esac
+	none=$(tax_median "none.$f")
+	def=$(tax_median "default.$f")
+	every=$(tax_median "every.$f")
+	row "tax: $what, default probes" "$def" "$none" "$unit" "$(ratio "$def" "$none")" le 1.02
+	row "tax: $what, every probe" "$every" "$none" "$unit" "$(ratio "$every" "$none")" info ""
+done
