@@ -39,8 +39,9 @@
 #include "agent/source.h"
 
 /* Ring buffer data size: a power of two and a multiple of the page size;
- * 8192 records of 40 bytes. */
-#define BPFCONNECT_RING_BYTES (512u * 1024u)
+ * about 3,300 records of 40 bytes.  Small, because it is allocated (and
+ * mapped twice) before the agent is ready. */
+#define BPFCONNECT_RING_BYTES (128u * 1024u)
 /* Records handled per wakeup before the reactor serves the others. */
 #define BPFCONNECT_BATCH 256
 /* Room for the directory named in logs. */
