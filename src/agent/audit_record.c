@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/audit_record.h"
+#include "audit_record.h"
 
 #define NS_PER_SEC  1000000000ULL
 #define NS_PER_MSEC 1000000ULL

@@ -10,7 +10,7 @@
 
 #include <linux/net.h>
 
-#include "agent/audit_rules.h"
+#include "audit_rules.h"
 
 #define NO_SYSCALL (-1)
 #define ACCESS_FAMILY 3

@@ -33,7 +33,7 @@
 
 #include <linux/audit.h>
 
-#include "agent/audit_record.h"
+#include "audit_record.h"
 
 /* The filter key on every rule the agent installs (and on its records). */
 #define AUDIT_RULES_KEY "cellos-telemetry"

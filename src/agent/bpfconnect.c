@@ -333,7 +333,7 @@ static void on_ring(void *ctx, uint32_t events)
 	account_lost(b);
 }
 
-void bpfconnect_init(struct bpfconnect *b)
+static void bpfconnect_init(struct bpfconnect *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->ring_fd = b->lost_fd = b->proc_fd = -1;
@@ -409,19 +409,24 @@ static int load_programs(struct bpfconnect *b, char *why, size_t len)
 	return 0;
 }
 
-int bpfconnect_start(struct bpfconnect *b, struct reactor *r, struct pump *p,
-		     const char *cgroup, char *why, size_t why_len)
+int bpfconnect_start(struct bpfconnect *b, const struct source_env *env,
+		     const char *cgroup, struct source_msg *msg)
 {
+	char *why = msg->text;
+	const size_t why_len = sizeof(msg->text);
 	int cgroup_fd = -1;
+	int err = -EINVAL;
 
 	bpfconnect_init(b);
-	b->r = r;
-	b->pump = p;
+	b->r = env->r;
+	b->pump = env->pump;
 	b->self = (uint32_t)getpid();
+	msg->armed = 0;
 	why[0] = '\0';
 
 	b->ring_fd = map_create(BPF_MAP_TYPE_RINGBUF, 0, 0, BPFCONNECT_RING_BYTES, 0);
 	if (b->ring_fd < 0) {
+		err = -errno;
 		snprintf(why, why_len, "BPF ring buffer: %s", strerror(errno));
 		goto fail;
 	}
@@ -461,11 +466,13 @@ int bpfconnect_start(struct bpfconnect *b, struct reactor *r, struct pump *p,
 	}
 	close(cgroup_fd);
 	cgroup_fd = -1;
-	if (reactor_add(r, b->ring_fd, EPOLLIN, on_ring, b) < 0) {
+	if (reactor_add(b->r, b->ring_fd, EPOLLIN, on_ring, b) < 0) {
 		snprintf(why, why_len, "epoll: %s", strerror(errno));
 		goto fail;
 	}
 	b->in_reactor = true;
+	b->started = true;
+	msg->armed = 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED;
 	agent_log(LOG_INFO, "bpf: net.connect_attempted from connect programs "
 		  "attached to %s", b->where);
 	return 0;
@@ -474,11 +481,14 @@ fail:
 	if (cgroup_fd >= 0)
 		close(cgroup_fd);
 	release(b);
-	return -1;
+	return err;
 }
 
 void bpfconnect_stop(struct bpfconnect *b)
 {
+	if (!b->started)
+		return;
+	b->started = false;
 	if (b->in_reactor) {
 		(void)bpfconnect_ring_drain(&b->ring, SIZE_MAX, on_record, b);
 		account_lost(b);

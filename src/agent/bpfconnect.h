@@ -61,18 +61,18 @@ struct bpfconnect {
 	unsigned hooks;             /* attached hooks, 1u << enum bpfconnect_hook */
 	bool comm;                  /* the program records comm */
 	bool in_reactor;
+	bool started;               /* start succeeded; stop has work */
 	char where[BPFCONNECT_PATH_MAX];
 };
 
-/* Before start or stop: nothing open. */
-void bpfconnect_init(struct bpfconnect *b);
-
-/* cgroup: a cgroup v2 directory, or NULL for the root of cgroup v2.
- * Returns 0, or -1 with the reason in why (nothing left open). */
-int bpfconnect_start(struct bpfconnect *b, struct reactor *r, struct pump *p,
-		     const char *cgroup, char *why, size_t why_len);
-
-/* Handle what is queued, detach, close.  Safe when not started, twice. */
+/* The source lifecycle of source.h.  cgroup: a cgroup v2 directory, or
+ * NULL for the root of cgroup v2.  On success msg->armed is
+ * net.connect_attempted; on failure (a negative errno value) msg->text
+ * says why and nothing is left open.  _stop handles what is queued,
+ * detaches and closes; safe on a zeroed struct, after a failed start and
+ * twice. */
+int bpfconnect_start(struct bpfconnect *b, const struct source_env *env,
+		     const char *cgroup, struct source_msg *msg);
 void bpfconnect_stop(struct bpfconnect *b);
 
 /* For the armed line: e.g. "bpf inet4,inet6,unix". */

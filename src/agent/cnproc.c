@@ -4,10 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -22,7 +20,7 @@ void cnproc_init_parser(struct cnproc *c, struct procmodel *pm,
 			uint32_t sub_seq, uint32_t sub_ack)
 {
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
+	nlsock_init(&c->sock);
 	c->pm = pm;
 	c->sub_seq = sub_seq;
 	c->sub_ack = sub_ack;
@@ -114,17 +112,11 @@ static void handle_event(struct cnproc *c, const struct cn_msg *cn,
 	c->malformed++;
 }
 
-void cnproc_parse(struct cnproc *c, const void *buf, size_t len,
-		  uint32_t sender)
+void cnproc_parse(struct cnproc *c, const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
 	int left = len > (size_t)INT32_MAX ? INT32_MAX : (int)len;
 
-	if (sender != 0) {
-		/* Only the kernel speaks for the kernel. */
-		c->foreign++;
-		return;
-	}
 	/* Every proc connector message is NLMSG_DONE, which libmnl's
 	 * mnl_cb_run() treats as the end: walk the buffer ourselves. */
 	while (mnl_nlmsg_ok(nlh, left)) {
@@ -163,7 +155,7 @@ static int send_mcast_op(struct cnproc *c, enum proc_cn_mcast_op op)
 	memset(buf, 0, sizeof(buf));
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = NLMSG_DONE;
-	nlh->nlmsg_pid = c->portid;
+	nlh->nlmsg_pid = c->sock.portid;
 	nlh->nlmsg_seq = c->sub_seq;
 	cn = mnl_nlmsg_put_extra_header(nlh, sizeof(*cn) + sizeof(op32));
 	cn->id.idx = CN_IDX_PROC;
@@ -172,123 +164,81 @@ static int send_mcast_op(struct cnproc *c, enum proc_cn_mcast_op op)
 	cn->ack = c->sub_ack;
 	cn->len = sizeof(op32);
 	memcpy(cn->data, &op32, sizeof(op32));
-	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
+	if (mnl_socket_sendto(c->sock.nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
 	return 0;
-}
-
-static void set_rcvbuf(int fd, int bytes)
-{
-	if (bytes <= 0)
-		return;
-	/* FORCE passes rmem_max (needs CAP_NET_ADMIN); else take what the
-	 * sysctl allows. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 &&
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
-		agent_log(LOG_WARN, "proc connector: cannot size receive buffer to %d bytes: %s",
-			  bytes, strerror(errno));
 }
 
 int cnproc_open(struct cnproc *c, struct procmodel *pm, int rcvbuf)
 {
-	struct timespec now;
-	int e;
+	uint64_t now = clock_now_ns();
+	int err;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	/* Any values unlikely to collide with another subscriber's. */
-	cnproc_init_parser(c, pm, (uint32_t)getpid() ^ (uint32_t)now.tv_nsec,
-			   (uint32_t)now.tv_sec ^ 0x5a5a0000u);
-	c->bufs = malloc(CNPROC_BATCH * sizeof(*c->bufs));
-	if (!c->bufs)
-		return -1;
-	/* Resident now, not as bursts grow (see ptable_init). */
-	agent_prefault(c->bufs, CNPROC_BATCH * sizeof(*c->bufs));
-	c->nl = mnl_socket_open2(NETLINK_CONNECTOR, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!c->nl)
-		goto fail;
-	if (mnl_socket_bind(c->nl, CN_IDX_PROC, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	c->fd = mnl_socket_get_fd(c->nl);
-	c->portid = mnl_socket_get_portid(c->nl);
-	set_rcvbuf(c->fd, rcvbuf);
-	if (send_mcast_op(c, PROC_CN_MCAST_LISTEN) < 0)
-		goto fail;
+	cnproc_init_parser(c, pm, (uint32_t)getpid() ^ (uint32_t)now,
+			   (uint32_t)(now / CLOCK_NS_PER_SEC) ^ 0x5a5a0000u);
+	err = nlsock_open(&c->sock, NETLINK_CONNECTOR, CN_IDX_PROC, CNPROC_BATCH,
+			  CNPROC_DGRAM_BYTES);
+	if (err < 0)
+		return err;
+	if (rcvbuf > 0 && (err = nlsock_set_rcvbuf(&c->sock, rcvbuf)) < 0)
+		agent_log(LOG_WARN, "proc connector: cannot size receive buffer to %d bytes: %s",
+			  rcvbuf, strerror(-err));
+	err = send_mcast_op(c, PROC_CN_MCAST_LISTEN);
+	if (err < 0) {
+		cnproc_close(c);
+		return err;
+	}
 	return 0;
-fail:
-	e = errno;
-	cnproc_close(c);
-	errno = e;
-	return -1;
+}
+
+static void on_datagram(void *ctx, const void *buf, size_t len)
+{
+	cnproc_parse(ctx, buf, len);
+}
+
+static void on_overrun(void *ctx)
+{
+	struct cnproc *c = ctx;
+
+	/* The sequence gaps say how many were lost.  Rebuild. */
+	if (c->on_overrun)
+		c->on_overrun(c->cb_ctx);
+}
+
+static void before_batch(void *ctx)
+{
+	struct cnproc *c = ctx;
+
+	if (c->before_batch)
+		c->before_batch(c->cb_ctx);
 }
 
 size_t cnproc_drain(struct cnproc *c)
 {
-	struct mmsghdr msgs[CNPROC_BATCH];
-	struct iovec iov[CNPROC_BATCH];
-	struct sockaddr_nl addr[CNPROC_BATCH];
-	size_t total = 0;
+	const struct nlsock_handlers h = {
+		.datagram = on_datagram,
+		.before_batch = before_batch,
+		.overrun = on_overrun,
+		.ctx = c,
+	};
+	uint64_t truncated = c->sock.truncated;
+	size_t n = nlsock_drain(&c->sock, &h);
 
-	if (!c->nl)
-		return 0;
-	for (;;) {
-		memset(msgs, 0, sizeof(msgs));
-		for (int i = 0; i < CNPROC_BATCH; i++) {
-			iov[i].iov_base = c->bufs[i];
-			iov[i].iov_len = CNPROC_DGRAM_BYTES;
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &addr[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(addr[i]);
-		}
-		int n = recvmmsg(c->fd, msgs, CNPROC_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				/* The kernel dropped messages for us; the
-				 * sequence gaps say how many.  Rebuild. */
-				c->overruns++;
-				if (c->on_overrun)
-					c->on_overrun(c->cb_ctx);
-				continue;
-			}
-			if (errno != EAGAIN)
-				agent_log(LOG_WARN, "proc connector: recvmmsg: %s",
-					  strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (c->before_batch)
-			c->before_batch(c->cb_ctx);
-		for (int i = 0; i < n; i++) {
-			uint32_t sender = msgs[i].msg_hdr.msg_namelen >= sizeof(addr[i])
-				? addr[i].nl_pid : UINT32_MAX;
-			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				c->malformed++;
-				continue;
-			}
-			cnproc_parse(c, c->bufs[i], msgs[i].msg_len, sender);
-		}
-		total += (size_t)n;
-		if (n < CNPROC_BATCH)
-			break;
+	c->malformed += c->sock.truncated - truncated;
+	if (c->sock.error < 0) {
+		agent_log(LOG_WARN, "proc connector: receive: %s", strerror(-c->sock.error));
+		c->sock.error = 0;
 	}
-	return total;
+	return n;
 }
 
 void cnproc_close(struct cnproc *c)
 {
-	if (c->nl) {
-		/* Best effort: the kernel drops the subscription with the
-		 * socket anyway (its listener count is per socket since
-		 * 6.x; older kernels keep a global count). */
-		if (c->ack == CNPROC_ACK_OK)
-			(void)send_mcast_op(c, PROC_CN_MCAST_IGNORE);
-		mnl_socket_close(c->nl);
-		c->nl = NULL;
-	}
-	c->fd = -1;
-	free(c->bufs);
-	c->bufs = NULL;
+	/* Best effort: the kernel drops the subscription with the socket
+	 * anyway (its listener count is per socket since 6.x; older kernels
+	 * keep a global count). */
+	if (c->sock.nl && c->ack == CNPROC_ACK_OK)
+		(void)send_mcast_op(c, PROC_CN_MCAST_IGNORE);
+	nlsock_close(&c->sock);
 }

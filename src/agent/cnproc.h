@@ -9,10 +9,11 @@
  *    subscription among the PROC_EVENT_NONEs other subscribers cause,
  *    and tracks the per-CPU sequence numbers so a gap is counted in
  *    STAT_DROP_NETLINK.  It needs no socket: unit tests feed it.
- *  - the socket: open, size the receive buffer (SO_RCVBUFFORCE), subscribe,
- *    and read many datagrams per wakeup (recvmmsg).  ENOBUFS (the kernel
- *    dropped messages for us) is counted and reported to on_overrun so the
- *    process table can be rebuilt from /proc.
+ *  - the socket (nlsock.h, which also drops what the kernel did not
+ *    send): open, size the receive buffer, subscribe, and read many
+ *    datagrams per wakeup.  ENOBUFS (the kernel dropped messages for us)
+ *    is reported to on_overrun so the process table can be rebuilt from
+ *    /proc.
  *
  * No socket filter drops thread events in the kernel: the sequence numbers
  * count every message the kernel sent, so a filter would make every
@@ -27,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nlsock.h"
 #include "procmodel.h"
 
 /* Per-CPU sequence tracking covers cpus [0, CNPROC_MAX_CPUS). */
@@ -44,9 +46,7 @@ enum cnproc_ack {
 
 struct cnproc {
 	struct procmodel *pm;
-	struct mnl_socket *nl;
-	int fd;
-	uint32_t portid;
+	struct nlsock sock;
 	/* Identifies the ack of our subscription: the kernel echoes seq and
 	 * returns ack + 1. */
 	uint32_t sub_seq, sub_ack;
@@ -55,13 +55,10 @@ struct cnproc {
 	uint32_t last_seq[CNPROC_MAX_CPUS];
 	uint8_t seq_valid[CNPROC_MAX_CPUS];
 	uint64_t lost;          /* messages lost per the sequence numbers */
-	uint64_t overruns;      /* ENOBUFS seen */
-	uint64_t foreign;       /* messages not from the kernel, ignored */
 	uint64_t malformed;
 	void (*on_overrun)(void *ctx);
 	void (*before_batch)(void *ctx);
 	void *cb_ctx;
-	uint8_t (*bufs)[CNPROC_DGRAM_BYTES];
 };
 
 /* Parser state only (no socket).  sub_seq/sub_ack name the subscription
@@ -69,19 +66,18 @@ struct cnproc {
 void cnproc_init_parser(struct cnproc *c, struct procmodel *pm,
 			uint32_t sub_seq, uint32_t sub_ack);
 
-/* Parse one received datagram of len bytes from netlink port sender. */
-void cnproc_parse(struct cnproc *c, const void *buf, size_t len,
-		  uint32_t sender);
+/* Parse one datagram of len bytes the kernel sent. */
+void cnproc_parse(struct cnproc *c, const void *buf, size_t len);
 
 /* Open, bind to the CN_IDX_PROC group, size the receive buffer (bytes; 0
- * keeps the default) and send the subscription.  Returns 0, or -1 with
- * errno set (ECONNREFUSED: not the initial network namespace; EPERM: no
- * CAP_NET_ADMIN; EPROTONOSUPPORT: no proc connector). */
+ * keeps the default) and send the subscription.  Returns 0, or a negative
+ * errno value (-ECONNREFUSED: not the initial network namespace; -EPERM:
+ * no CAP_NET_ADMIN; -EPROTONOSUPPORT: no proc connector). */
 int cnproc_open(struct cnproc *c, struct procmodel *pm, int rcvbuf);
 
 /* Read and parse everything the socket holds now.  before_batch (if set)
- * runs after each recvmmsg and before parsing it.  Returns the number of
- * datagrams read. */
+ * runs after each batch is read and before it is parsed.  Returns the
+ * number of datagrams read. */
 size_t cnproc_drain(struct cnproc *c);
 
 /* Unsubscribe (best effort) and close. */

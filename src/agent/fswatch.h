@@ -33,9 +33,10 @@
  *   simply sees the name come back.  A watch whose directory is gone is
  *   re-checked every FSWATCH_REARM_INTERVAL_MS and armed again (logged)
  *   once the path exists; changes in between are not seen.
- * - Startup: a path that cannot be watched either fails the start
- *   (FSWATCH_FAIL: the caller exits 69 with the path and errno text) or is
- *   logged, counted (STAT_WATCH_LOST) and treated as lost (FSWATCH_DEGRADE).
+ * - Lifecycle as in source.h.  Startup: a path that cannot be watched
+ *   either fails the start (FSWATCH_FAIL: the path's negative errno, and
+ *   msg->text names the path; the caller exits 69) or is logged, counted
+ *   (STAT_WATCH_LOST) and treated as lost (FSWATCH_DEGRADE).
  * - Bounded: at most FSWATCH_MAX_WATCHES paths, one table allocated at
  *   start, fixed read buffers, nothing allocated per event.
  */
@@ -63,7 +64,7 @@
  * counted and summarized.  The counters stay exact. */
 #define FSWATCH_LOG_WINDOW_NS (10ull * 1000000000ull)
 #define FSWATCH_LOG_PER_WINDOW 20
-/* Files the agent itself writes, recorded at start (see fsw_own_file). */
+/* Files the agent itself writes, recorded at start (see fswatch_own_file). */
 #define FSWATCH_MAX_OWN_FILES 8
 /* comm is at most 15 bytes in the kernel; /proc/PID/comm adds a newline. */
 #define FSWATCH_COMM_BYTES 64
@@ -79,8 +80,9 @@ enum fswatch_failure {
 	FSWATCH_DEGRADE,    /* ... is logged, counted and retried */
 };
 
-/* What the command line asked for.  paths point at strings that live as
- * long as the agent (argv). */
+/* What the command line asked for (options.c parses it).  paths point at
+ * strings that live as long as the agent (argv); the same path twice is
+ * one watch. */
 struct fswatch_config {
 	const char *paths[FSWATCH_MAX_WATCHES];
 	unsigned n_paths;
@@ -88,35 +90,24 @@ struct fswatch_config {
 	enum fswatch_failure failure;
 };
 
-/* Option parsing for the CLI (options.c).  Each returns 0, or -1 and sets
- * *allowed to what the option allows ("allowed: ..."), for the one-line
- * usage error. */
-int fswatch_config_add_path(struct fswatch_config *c, const char *arg,
-			    const char **allowed);
-int fswatch_parse_backend(const char *arg, enum fswatch_backend *out,
-			  const char **allowed);
-int fswatch_parse_failure(const char *arg, enum fswatch_failure *out,
-			  const char **allowed);
-const char *fswatch_backend_name(enum fswatch_backend b);
-
-/* ---- the running source; fields are private to fswatch.c (visible for
+/* ---- the running source; fields are private to fswatch*.c (visible for
  * static allocation and for the unit tests) ---- */
 
-enum fsw_kind { FSW_KIND_DIR = 0, FSW_KIND_FILE };
-enum fsw_state { FSW_LOST = 0, FSW_ARMED, FSW_OFF };
-enum fsw_api { FSW_API_INOTIFY = 0, FSW_API_FANOTIFY };
+enum fswatch_kind { FSWATCH_KIND_DIR = 0, FSWATCH_KIND_FILE };
+enum fswatch_state { FSWATCH_LOST = 0, FSWATCH_ARMED, FSWATCH_OFF };
+enum fswatch_api { FSWATCH_API_INOTIFY = 0, FSWATCH_API_FANOTIFY };
 
-struct fsw_entry {
+struct fswatch_entry {
 	char path[PATH_MAX];      /* as configured, made absolute */
 	char real[PATH_MAX];      /* resolved when armed */
 	size_t name_off;          /* file watch: the name within real */
 	size_t name_len;
-	enum fsw_kind kind;
-	enum fsw_state state;
-	enum fsw_api api;
+	enum fswatch_kind kind;
+	enum fswatch_state state;
+	enum fswatch_api api;
 	bool present;             /* file watch: the name exists */
 	int wd;                   /* inotify watch on the directory, or -1 */
-	unsigned char fid[FSW_FID_MAX]; /* fanotify: the directory's identity */
+	unsigned char fid[FSWATCH_FID_MAX]; /* fanotify: the directory's identity */
 	size_t fid_len;
 };
 
@@ -124,15 +115,15 @@ struct fsw_entry {
  * the --ready-fd pipe).  inotify cannot name the actor, so a plain
  * modification of one of these is known to be the agent's own doing and
  * is not reported. */
-struct fsw_own_file {
+struct fswatch_own_file {
 	char path[PATH_MAX];
 	size_t dir_len;           /* the directory part; 0 for "/" */
 	size_t name_len;
 };
 
 struct fswatch {
-	struct fsw_entry *e;      /* n entries, allocated once at start */
-	struct fsw_own_file *own; /* n_own, allocated once at start */
+	struct fswatch_entry *e;      /* n entries, allocated once at start */
+	struct fswatch_own_file *own; /* n_own, allocated once at start */
 	unsigned n_own;
 	unsigned n;
 	enum fswatch_backend backend;
@@ -141,45 +132,34 @@ struct fswatch {
 	int fan_fd;               /* -1 when not in use */
 	bool fan_pidfd;           /* the group reports pidfds */
 	int ino_fd;               /* -1 until a watch needs inotify */
-	int timer_fd;             /* re-arm timer, -1 until needed */
-	bool timer_armed;
+	reactor_fn read_inotify;  /* its handler (fswatch_source.c), for arming */
+	struct clock_timer rearm; /* runs while some watch is lost */
 	int proc_fd;              /* /proc, for comm lookups */
 	uint32_t self_pid;
 	char self_comm[FSWATCH_COMM_BYTES];
 	size_t self_comm_len;
 	bool live;                /* started and not yet stopped */
-	bool overflows_logged_once;
-	uint64_t overflow_logged_ns;
-	uint64_t overflows_unlogged;
-	uint64_t log_window_ns;   /* start of the current log window */
-	unsigned log_in_window;
-	uint64_t log_suppressed;
-	int fan_errno;            /* why fanotify could not be had, for logs */
+	uint64_t now_ns;          /* when what is being handled was read */
+	struct log_limit log;     /* messages the workload can provoke */
+	struct log_limit overflow_log;
+	int fan_err;              /* why fanotify could not be had (-errno) */
 	unsigned char buf[FSWATCH_READ_BUF_BYTES] __attribute__((aligned(8)));
 };
 
-enum fswatch_start_result {
-	FSWATCH_STARTED = 0,
-	FSWATCH_UNAVAILABLE = -1, /* FSWATCH_FAIL and a path could not be
-				   * watched: exit EX_UNAVAILABLE with err */
-	FSWATCH_OSERR = -2,       /* the source itself could not be set up */
-};
-
-/* Arm every configured watch and register the descriptors.  With no paths
- * configured it does nothing and succeeds. */
-enum fswatch_start_result fswatch_start(struct fswatch *w,
-					const struct fswatch_config *c,
-					struct reactor *r, struct pump *p,
-					char *err, size_t err_len);
-/* Unregister, close and free; safe on a zeroed or half-started source. */
+/* Arm every configured watch and register the descriptors (source.h's
+ * lifecycle).  With no paths configured it does nothing and succeeds. */
+int fswatch_start(struct fswatch *w, const struct source_env *env,
+		  const struct fswatch_config *c, struct source_msg *msg);
+/* Read what is queued, unregister, close and free; safe on a zeroed or
+ * failed source, and twice. */
 void fswatch_stop(struct fswatch *w);
 
 /* Human-readable backend of an armed watch, for the startup log. */
-const char *fswatch_api_name(enum fsw_api api);
+const char *fswatch_api_name(enum fswatch_api api);
 
 /* Exposed for the unit tests: act on one decoded event (match it to the
  * watches, emit, count, track losses).  ts_ns is when it was read. */
-void fswatch_handle_event(struct fswatch *w, enum fsw_api api,
-			  const struct fsw_event *ev, uint64_t ts_ns);
+void fswatch_handle_event(struct fswatch *w, enum fswatch_api api,
+			  const struct fswatch_event *ev, uint64_t ts_ns);
 
 #endif /* CELLOS_AGENT_FSWATCH_H */

@@ -10,7 +10,7 @@
 
 #include "fswatch_event.h"
 
-static void ev_reset(struct fsw_event *ev)
+static void ev_reset(struct fswatch_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->wd = -1;
@@ -32,34 +32,34 @@ static uint32_t inotify_what(uint32_t mask)
 	uint32_t what = 0;
 
 	if (mask & IN_MODIFY)
-		what |= FSW_MODIFY;
+		what |= FSWATCH_MODIFY;
 	if (mask & IN_ATTRIB)
-		what |= FSW_ATTRIB;
+		what |= FSWATCH_ATTRIB;
 	if (mask & IN_CREATE)
-		what |= FSW_CREATE;
+		what |= FSWATCH_CREATE;
 	if (mask & IN_DELETE)
-		what |= FSW_DELETE;
+		what |= FSWATCH_DELETE;
 	if (mask & IN_MOVED_FROM)
-		what |= FSW_MOVED_FROM;
+		what |= FSWATCH_MOVED_FROM;
 	if (mask & IN_MOVED_TO)
-		what |= FSW_MOVED_TO;
+		what |= FSWATCH_MOVED_TO;
 	if (mask & IN_DELETE_SELF)
-		what |= FSW_SELF_DELETED;
+		what |= FSWATCH_SELF_DELETED;
 	if (mask & IN_MOVE_SELF)
-		what |= FSW_SELF_MOVED;
+		what |= FSWATCH_SELF_MOVED;
 	if (mask & IN_UNMOUNT)
-		what |= FSW_UNMOUNTED;
+		what |= FSWATCH_UNMOUNTED;
 	if (mask & IN_IGNORED)
-		what |= FSW_WATCH_GONE;
+		what |= FSWATCH_WATCH_GONE;
 	if (mask & IN_Q_OVERFLOW)
-		what |= FSW_OVERFLOW;
+		what |= FSWATCH_OVERFLOW;
 	if (mask & IN_ISDIR)
-		what |= FSW_ISDIR;
+		what |= FSWATCH_ISDIR;
 	return what;
 }
 
-int fsw_inotify_next(const void *buf, size_t len, size_t *off,
-		     struct fsw_event *ev)
+int fswatch_inotify_next(const void *buf, size_t len, size_t *off,
+		     struct fswatch_event *ev)
 {
 	const unsigned char *p = buf;
 	struct inotify_event ie;
@@ -90,32 +90,32 @@ static uint32_t fanotify_what(uint64_t mask)
 	uint32_t what = 0;
 
 	if (mask & FAN_MODIFY)
-		what |= FSW_MODIFY;
+		what |= FSWATCH_MODIFY;
 	if (mask & FAN_ATTRIB)
-		what |= FSW_ATTRIB;
+		what |= FSWATCH_ATTRIB;
 	if (mask & FAN_CREATE)
-		what |= FSW_CREATE;
+		what |= FSWATCH_CREATE;
 	if (mask & FAN_DELETE)
-		what |= FSW_DELETE;
+		what |= FSWATCH_DELETE;
 	if (mask & FAN_MOVED_FROM)
-		what |= FSW_MOVED_FROM;
+		what |= FSWATCH_MOVED_FROM;
 	if (mask & FAN_MOVED_TO)
-		what |= FSW_MOVED_TO;
+		what |= FSWATCH_MOVED_TO;
 	if (mask & FAN_DELETE_SELF)
-		what |= FSW_SELF_DELETED;
+		what |= FSWATCH_SELF_DELETED;
 	if (mask & FAN_MOVE_SELF)
-		what |= FSW_SELF_MOVED;
+		what |= FSWATCH_SELF_MOVED;
 	if (mask & FAN_Q_OVERFLOW)
-		what |= FSW_OVERFLOW;
+		what |= FSWATCH_OVERFLOW;
 	if (mask & FAN_ONDIR)
-		what |= FSW_ISDIR;
+		what |= FSWATCH_ISDIR;
 	return what;
 }
 
 /* A FID-carrying info record: header, fsid, struct file_handle, and for
  * the *_NAME kinds a NUL-terminated name after the handle. */
 static int decode_fid(const unsigned char *rec, size_t rec_len, int with_name,
-		      struct fsw_event *ev)
+		      struct fswatch_event *ev)
 {
 	struct fanotify_event_info_header hdr;
 	struct file_handle fh;
@@ -129,7 +129,7 @@ static int decode_fid(const unsigned char *rec, size_t rec_len, int with_name,
 	if (fh.handle_bytes > rec_len - fh_at - sizeof(fh))
 		return -1;
 	end = fh_at + sizeof(fh) + fh.handle_bytes;
-	if (end - fid_at > FSW_FID_MAX)
+	if (end - fid_at > FSWATCH_FID_MAX)
 		return -1;
 	ev->fid = rec + fid_at;
 	ev->fid_len = end - fid_at;
@@ -146,8 +146,8 @@ static int decode_fid(const unsigned char *rec, size_t rec_len, int with_name,
 	return 0;
 }
 
-int fsw_fanotify_next(const void *buf, size_t len, size_t *off,
-		      struct fsw_event *ev)
+int fswatch_fanotify_next(const void *buf, size_t len, size_t *off,
+		      struct fswatch_event *ev)
 {
 	const unsigned char *p = buf;
 	struct fanotify_event_metadata m;

@@ -19,36 +19,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What happened, as bits of fsw_event.what (both APIs map onto these). */
+/* What happened, as bits of fswatch_event.what (both APIs map onto these). */
 enum {
-	FSW_MODIFY       = 1u << 0,  /* content written */
-	FSW_ATTRIB       = 1u << 1,  /* metadata changed (mode, owner, times, links) */
-	FSW_CREATE       = 1u << 2,  /* entry created in the marked directory */
-	FSW_DELETE       = 1u << 3,  /* entry removed from the marked directory */
-	FSW_MOVED_FROM   = 1u << 4,  /* entry renamed out of (or within) the directory */
-	FSW_MOVED_TO     = 1u << 5,  /* entry renamed into (or within) the directory */
-	FSW_SELF_DELETED = 1u << 6,  /* the marked directory itself was deleted */
-	FSW_SELF_MOVED   = 1u << 7,  /* the marked directory itself was renamed */
-	FSW_UNMOUNTED    = 1u << 8,  /* its filesystem was unmounted (inotify) */
-	FSW_WATCH_GONE   = 1u << 9,  /* the kernel dropped the watch (IN_IGNORED) */
-	FSW_OVERFLOW     = 1u << 10, /* the queue overflowed: events were lost */
-	FSW_ISDIR        = 1u << 11, /* the subject is a directory */
+	FSWATCH_MODIFY       = 1u << 0,  /* content written */
+	FSWATCH_ATTRIB       = 1u << 1,  /* metadata changed (mode, owner, times, links) */
+	FSWATCH_CREATE       = 1u << 2,  /* entry created in the marked directory */
+	FSWATCH_DELETE       = 1u << 3,  /* entry removed from the marked directory */
+	FSWATCH_MOVED_FROM   = 1u << 4,  /* entry renamed out of (or within) the directory */
+	FSWATCH_MOVED_TO     = 1u << 5,  /* entry renamed into (or within) the directory */
+	FSWATCH_SELF_DELETED = 1u << 6,  /* the marked directory itself was deleted */
+	FSWATCH_SELF_MOVED   = 1u << 7,  /* the marked directory itself was renamed */
+	FSWATCH_UNMOUNTED    = 1u << 8,  /* its filesystem was unmounted (inotify) */
+	FSWATCH_WATCH_GONE   = 1u << 9,  /* the kernel dropped the watch (IN_IGNORED) */
+	FSWATCH_OVERFLOW     = 1u << 10, /* the queue overflowed: events were lost */
+	FSWATCH_ISDIR        = 1u << 11, /* the subject is a directory */
 };
 
 /* Changes that are reported as fs.inotify_fired when they match a watch. */
-#define FSW_REPORTABLE (FSW_MODIFY | FSW_ATTRIB | FSW_CREATE | FSW_DELETE | \
-			FSW_MOVED_FROM | FSW_MOVED_TO | FSW_SELF_DELETED | \
-			FSW_SELF_MOVED)
+#define FSWATCH_REPORTABLE (FSWATCH_MODIFY | FSWATCH_ATTRIB | FSWATCH_CREATE | FSWATCH_DELETE | \
+			FSWATCH_MOVED_FROM | FSWATCH_MOVED_TO | FSWATCH_SELF_DELETED | \
+			FSWATCH_SELF_MOVED)
 /* Changes after which the marked directory no longer backs the watch. */
-#define FSW_LOSS (FSW_SELF_DELETED | FSW_SELF_MOVED | FSW_UNMOUNTED | \
-		  FSW_WATCH_GONE)
+#define FSWATCH_LOSS (FSWATCH_SELF_DELETED | FSWATCH_SELF_MOVED | FSWATCH_UNMOUNTED | \
+		  FSWATCH_WATCH_GONE)
 
 /* Bytes of a fanotify object identity: the fsid (8) and a struct
  * file_handle (8 + up to MAX_HANDLE_SZ = 128). */
-#define FSW_FID_MAX (8 + 8 + 128)
+#define FSWATCH_FID_MAX (8 + 8 + 128)
 
-struct fsw_event {
-	uint32_t what;              /* FSW_* bits */
+struct fswatch_event {
+	uint32_t what;              /* FSWATCH_* bits */
 	int32_t wd;                 /* inotify: the watch; fanotify: -1 */
 	int32_t pid;                /* fanotify: acting process (tgid); inotify: 0 */
 	int pidfd;                  /* fanotify PIDFD record: an fd the caller
@@ -66,9 +66,9 @@ struct fsw_event {
  * *off past it.  Returns 1 for an event, 0 at the end of the buffer, -1
  * for a malformed record (see above; *ev then still names any fds that
  * were decoded, for the caller to close). */
-int fsw_inotify_next(const void *buf, size_t len, size_t *off,
-		     struct fsw_event *ev);
-int fsw_fanotify_next(const void *buf, size_t len, size_t *off,
-		      struct fsw_event *ev);
+int fswatch_inotify_next(const void *buf, size_t len, size_t *off,
+		     struct fswatch_event *ev);
+int fswatch_fanotify_next(const void *buf, size_t len, size_t *off,
+		      struct fswatch_event *ev);
 
 #endif /* CELLOS_AGENT_FSWATCH_EVENT_H */

@@ -2,10 +2,12 @@
  * main.c - cellos-telemetry: start the sink and the sources, run the
  * reactor, drain on SIGTERM/SIGINT.
  *
- * Sources are registered in start_sources(); a new one adds its
- * start/stop there and calls pump_emit() for its events.  --probes
- * chooses the probes: a source none of whose probes is chosen is not
- * started, and the pump lets only chosen probes through.
+ * Sources are started in start_sources() and stopped in stop_sources();
+ * each follows the lifecycle in source.h, its state a member of struct
+ * agent.  A new source adds its member, one start block like the others
+ * and its stop, and calls pump_emit() for its events.  --probes chooses
+ * the probes: a source none of whose probes is chosen is not started, and
+ * the pump lets only chosen probes through.
  */
 #include "config.h"
 
@@ -29,6 +31,7 @@
 #include "pump.h"
 #include "reactor.h"
 #include "sink.h"
+#include "source.h"
 #include "stats.h"
 
 /* How often the counters are looked at (they are logged only when they
@@ -44,15 +47,15 @@ struct agent {
 	struct pump pump;
 	struct procsrc procs;
 	struct fswatch watch;
+	struct audit audit;
 	struct bpfconnect bpf;   /* net.connect_attempted without audit */
+	unsigned int audit_armed; /* the probes the audit source armed */
 	int sig_fd;
-	int stats_fd;
+	struct clock_timer stats_timer;
 	bool armed;              /* the process source is armed (or not wanted) */
-	bool procs_started;      /* procsrc_start() succeeded */
-	unsigned int audit_armed; /* probes the audit source armed */
+	unsigned int probes_armed; /* 1u << enum wire_probe, every source's */
 	bool sources_started;    /* every source's start returned (watches armed) */
 	bool sink_started;
-	bool bpf_started;        /* bpfconnect_start() succeeded */
 	bool ready_sent;
 	bool stopping;
 };
@@ -77,16 +80,17 @@ static void maybe_ready(struct agent *a)
 	    !a->sink_started)
 		return;
 	a->ready_sent = true;
-	if (a->bpf_started)
+	if (a->bpf.started)
 		bpfconnect_describe(&a->bpf, connect, sizeof(connect));
 	else
 		snprintf(connect, sizeof(connect), "%s",
 			 a->audit_armed & (1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED) ?
 			 "audit" : "off");
 	agent_log(LOG_INFO, "armed: process source %s, %u watches, %s, connects %s, sink %s",
-		  a->procs_started ? procsrc_mode_name(&a->procs) : "off",
+		  a->probes_armed & PROCSRC_PROBES ? procsrc_mode_name(&a->procs) : "off",
 		  a->watch.live ? a->opt.watch.n_paths : 0,
-		  a->audit_armed ? "audit on" : "audit off", connect, a->opt.sink_uri);
+		  a->audit_armed ? "audit on" : "audit off", connect,
+		  a->opt.sink_uri);
 	if (a->opt.ready_fd < 0)
 		return;
 	do {
@@ -142,14 +146,16 @@ static void on_signal(void *ctx, uint32_t events)
 static void on_stats_tick(void *ctx, uint32_t events)
 {
 	struct agent *a = ctx;
-	uint64_t now = mono_now_ns();
+	uint64_t now = clock_now_ns();
+	int err;
 
 	(void)events;
-	(void)agent_timer_ack(a->stats_fd);
+	clock_timer_ack(&a->stats_timer);
 	update_gauges(a);
 	stats_log_if_changed(now);
-	if (agent_timer_arm_at(a->stats_fd, now + STATS_TICK_NS) < 0)
-		agent_log(LOG_WARN, "stats timer: %s", strerror(errno));
+	err = clock_timer_arm_at(&a->stats_timer, now + STATS_TICK_NS);
+	if (err < 0)
+		agent_log(LOG_WARN, "stats timer: %s", strerror(-err));
 }
 
 static int setup_signals(struct agent *a)
@@ -192,40 +198,58 @@ static int absolute_sink_path(struct sink_addr *sa)
 	return 0;
 }
 
-/* Undo a start that will not run: whatever was set up is freed (so the
- * exit is clean under LeakSanitizer too). */
-static void release_sources(struct agent *a)
+/* Every source's stop (source.h: safe after a failed start and twice).
+ * The audit source reads what is already queued, then takes its rules
+ * out: first, so those events still go out with the drain. */
+static void stop_sources(struct agent *a)
 {
 	bpfconnect_stop(&a->bpf);
-	a->bpf_started = false;
-	audit_source_stop();
+	audit_stop(&a->audit);
 	fswatch_stop(&a->watch);
-	if (a->procs_started)
-		procsrc_stop(&a->procs);
-	procsrc_destroy(&a->procs);
-	a->procs_started = false;
+	procsrc_stop(&a->procs);
+}
+
+/* A probe that was asked for and could not be armed, and why. */
+static void report_unarmed(unsigned int asked, unsigned int armed, const char *why)
+{
+	for (unsigned int p = 0; p < WIRE_PROBE_COUNT; p++)
+		if ((asked & ~armed) & (1u << p))
+			agent_log(LOG_WARN, "probe %s not armed: %s",
+				  wire_probe_name((enum wire_probe)p), why);
+}
+
+/* The exit status for a start that cannot go on: the machine is short of
+ * something, or what was asked for cannot be had. */
+static int exit_status_of(int err)
+{
+	switch (err) {
+	case -ENOMEM: case -EMFILE: case -ENFILE: case -ENOSPC:
+		return EX_OSERR;
+	default:
+		return EX_UNAVAILABLE;
+	}
 }
 
 /* net.connect_attempted from the cgroup BPF program unless audit is
  * asked for.  Returns the probes left for the audit source. */
-static unsigned start_connect_bpf(struct agent *a, unsigned audit_want)
+static unsigned int start_connect_bpf(struct agent *a, const struct source_env *env,
+				      unsigned int audit_want)
 {
-	const unsigned connect = 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED;
-	char why[BPFCONNECT_PATH_MAX + 160];
+	const unsigned int connect = 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED;
+	struct source_msg msg;
 
 	if (!(audit_want & connect) || a->opt.connect_source == CONNECT_SOURCE_AUDIT)
 		return audit_want;
-	if (bpfconnect_start(&a->bpf, a->r, &a->pump, a->opt.cgroup, why,
-			     sizeof(why)) == 0) {
-		a->bpf_started = true;
+	if (bpfconnect_start(&a->bpf, env, a->opt.cgroup, &msg) == 0) {
+		a->probes_armed |= msg.armed;
 		return audit_want & ~connect;
 	}
 	if (a->opt.connect_source == CONNECT_SOURCE_BPF) {
 		agent_log(LOG_WARN, "probe net.connect_attempted not armed: %s "
-			  "(--connect-source=bpf)", why);
+			  "(--connect-source=bpf)", msg.text);
 		return audit_want & ~connect;
 	}
-	agent_log(LOG_WARN, "bpf: %s; net.connect_attempted falls back to audit", why);
+	agent_log(LOG_WARN, "bpf: %s; net.connect_attempted falls back to audit", msg.text);
 	return audit_want;
 }
 
@@ -233,77 +257,54 @@ static unsigned start_connect_bpf(struct agent *a, unsigned audit_want)
 static int start_sources(struct agent *a)
 {
 	struct procsrc_config pc = {
-		.coalesce_ns = (uint64_t)a->opt.coalesce_ms * 1000000ULL,
-		.poll_ns = (uint64_t)a->opt.poll_ms * 1000000ULL,
+		.coalesce_ns = (uint64_t)a->opt.coalesce_ms * CLOCK_NS_PER_MS,
+		.poll_ns = (uint64_t)a->opt.poll_ms * CLOCK_NS_PER_MS,
 		.rcvbuf = a->opt.rcvbuf,
 		.force_walker = a->opt.force_walker,
 	};
-	const unsigned int proc_probes = (1u << WIRE_PROBE_PROCESS_SPAWNED) |
-					 (1u << WIRE_PROBE_PROCESS_EXITED);
+	const struct source_env env = { .r = a->r, .pump = &a->pump };
 	const unsigned int want = a->opt.probes;
-	char why[PATH_MAX + 128];
-	enum fswatch_start_result rc;
-	int proc_err = 0;
+	struct source_msg msg;
+	int err;
 
 	pump_set_probes(&a->pump, want);
-	if (want & proc_probes) {
-		if (procsrc_start(&a->procs, a->r, &a->pump, &pc, on_procs_armed, a) == 0)
-			a->procs_started = true;
-		else
-			proc_err = errno;
+	if (want & PROCSRC_PROBES) {
+		err = procsrc_start(&a->procs, &env, &pc, on_procs_armed, a, &msg);
+		a->probes_armed |= err == 0 ? msg.armed : 0;
+		report_unarmed(want & PROCSRC_PROBES, a->probes_armed, msg.text);
 	}
-	if (!a->procs_started)
+	if (!(a->probes_armed & PROCSRC_PROBES))
 		a->armed = true;        /* nothing to wait for */
 
 	if (!(want & (1u << WIRE_PROBE_FS_INOTIFY_FIRED))) {
 		if (a->opt.watch.n_paths > 0)
 			agent_log(LOG_WARN, "--watch ignored: fs.inotify_fired is not in --probes");
 	} else {
-		rc = fswatch_start(&a->watch, &a->opt.watch, a->r, &a->pump, why,
-				   sizeof(why));
-		if (rc != FSWATCH_STARTED) {
-			agent_log(LOG_ERR, "%s", why);
-			release_sources(a);
-			return rc == FSWATCH_UNAVAILABLE ? EX_UNAVAILABLE : EX_OSERR;
+		/* A path that cannot be watched at start ends the agent
+		 * (unless --watch-failure=degrade): the user named it. */
+		err = fswatch_start(&a->watch, &env, &a->opt.watch, &msg);
+		if (err < 0) {
+			agent_log(LOG_ERR, "%s", msg.text);
+			stop_sources(a);
+			return exit_status_of(err);
 		}
+		a->probes_armed |= msg.armed;
 	}
 
-	/* Each audit probe that cannot be armed is logged with the reason. */
-	unsigned audit_want = start_connect_bpf(a, want & AUDIT_SOURCE_PROBES);
-	if (audit_want)
-		a->audit_armed = audit_source_start(a->r, &a->pump, audit_want);
-
-	if (proc_err != 0) {
-		/* The process probes are the agent's core: without them it
-		 * runs only if something else was armed. */
-		if (a->audit_armed == 0 && !a->watch.live && !a->bpf_started) {
-			agent_log(LOG_ERR, "no process source could be armed: %s",
-				  strerror(proc_err));
-			release_sources(a);
-			return EX_UNAVAILABLE;
-		}
-		agent_log(LOG_WARN, "probes process.spawned, process.exited not armed: %s",
-			  strerror(proc_err));
+	const unsigned int audit_want = start_connect_bpf(a, &env, want & AUDIT_SOURCE_PROBES);
+	if (audit_want) {
+		err = audit_start(&a->audit, &env, audit_want, &msg);
+		a->audit_armed = err == 0 ? msg.armed : 0;
+		a->probes_armed |= a->audit_armed;
+		report_unarmed(audit_want, a->probes_armed, msg.text);
 	}
-	if (!a->procs_started && a->audit_armed == 0 && !a->watch.live &&
-	    !a->bpf_started) {
+
+	if (a->probes_armed == 0) {
 		agent_log(LOG_ERR, "no probe could be armed (--probes)");
-		release_sources(a);
+		stop_sources(a);
 		return EX_UNAVAILABLE;
 	}
 	return 0;
-}
-
-static void stop_sources(struct agent *a)
-{
-	/* The audit source reads what is already queued, then takes its
-	 * rules out: first, so those events still go out with the drain.
-	 * The connect programs likewise hand over what their ring holds. */
-	bpfconnect_stop(&a->bpf);
-	audit_source_stop();
-	fswatch_stop(&a->watch);
-	if (a->procs_started)
-		procsrc_stop(&a->procs);
 }
 
 /* The main loop.  The sink is corked while one batch of events is
@@ -322,16 +323,16 @@ static int run(struct agent *a)
 
 static void drain(struct agent *a)
 {
-	uint64_t deadline = mono_now_ns() + (uint64_t)a->opt.drain_ms * 1000000ULL;
+	uint64_t deadline = clock_now_ns() + (uint64_t)a->opt.drain_ms * CLOCK_NS_PER_MS;
 
 	while (!sink_idle(a->sink)) {
-		uint64_t now = mono_now_ns();
+		uint64_t now = clock_now_ns();
 		if (now >= deadline) {
 			agent_log(LOG_WARN, "drain time over with %zu queued",
 				  sink_queued(a->sink));
 			break;
 		}
-		uint64_t left_ms = (deadline - now) / 1000000ULL + 1;
+		uint64_t left_ms = (deadline - now) / CLOCK_NS_PER_MS + 1;
 		int wait = left_ms < DRAIN_POLL_MS ? (int)left_ms : DRAIN_POLL_MS;
 		if (reactor_run_once(a->r, wait) < 0) {
 			agent_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
@@ -346,8 +347,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	a.sig_fd = a.stats_fd = -1;
-	bpfconnect_init(&a.bpf);
+	a.sig_fd = -1;
+	clock_timer_init(&a.stats_timer);
 	rc = options_parse(&a.opt, argc, argv, stdout, stderr);
 	if (rc == OPTIONS_EXIT_OK)
 		return EX_OK;
@@ -374,17 +375,18 @@ int main(int argc, char **argv)
 		agent_log(LOG_ERR, "signals: %s", strerror(errno));
 		return EX_OSERR;
 	}
-	a.sink = sink_create(&a.opt.sink, a.opt.queue_bytes, a.r);
-	if (!a.sink) {
-		agent_log(LOG_ERR, "sink %s: %s", a.opt.sink_uri, strerror(errno));
+	rc = sink_create(&a.sink, &a.opt.sink, a.opt.queue_bytes, a.r);
+	if (rc < 0) {
+		agent_log(LOG_ERR, "sink %s: %s", a.opt.sink_uri, strerror(-rc));
 		return EX_OSERR;
 	}
 	pump_init(&a.pump, a.opt.format, push_to_sink, a.sink);
 
 	/* The first connect is attempted before the probes arm, so by the
 	 * time init hears "ready" both have happened. */
-	if (sink_start(a.sink) < 0) {
-		agent_log(LOG_ERR, "sink %s: %s", a.opt.sink_uri, strerror(errno));
+	rc = sink_start(a.sink);
+	if (rc < 0) {
+		agent_log(LOG_ERR, "sink %s: %s", a.opt.sink_uri, strerror(-rc));
 		return EX_OSERR;
 	}
 	a.sink_started = true;
@@ -398,11 +400,11 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	a.sources_started = true;
-	a.stats_fd = agent_timer_create();
-	if (a.stats_fd < 0 ||
-	    reactor_add(a.r, a.stats_fd, EPOLLIN, on_stats_tick, &a) < 0 ||
-	    agent_timer_arm_at(a.stats_fd, mono_now_ns() + STATS_TICK_NS) < 0) {
-		agent_log(LOG_ERR, "stats timer: %s", strerror(errno));
+	rc = clock_timer_open(&a.stats_timer, a.r, on_stats_tick, &a);
+	if (rc == 0)
+		rc = clock_timer_arm_in(&a.stats_timer, STATS_TICK_NS);
+	if (rc < 0) {
+		agent_log(LOG_ERR, "stats timer: %s", strerror(-rc));
 		return EX_OSERR;
 	}
 	/* Everything is set up: give up what only setup needed, before
@@ -424,9 +426,8 @@ int main(int argc, char **argv)
 	update_gauges(&a);
 	stats_log(LOG_INFO);
 
-	procsrc_destroy(&a.procs);
 	sink_destroy(a.sink);
-	close(a.stats_fd);
+	clock_timer_close(&a.stats_timer);
 	close(a.sig_fd);
 	reactor_destroy(a.r);
 	return rc;

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -13,37 +15,6 @@
 #include "options.h"
 
 #define PROG "cellos-telemetry"
-
-enum {
-	OPT_SINK = 256, OPT_FORMAT, OPT_QUEUE_BYTES, OPT_COALESCE_MS,
-	OPT_POLL_MS, OPT_READY_FD, OPT_DRAIN_MS, OPT_VERBOSE, OPT_HELP,
-	OPT_VERSION, OPT_RCVBUF, OPT_NO_CONNECTOR, OPT_WATCH,
-	OPT_WATCH_BACKEND, OPT_WATCH_FAILURE, OPT_NO_SECCOMP, OPT_PROBES,
-	OPT_CGROUP, OPT_CONNECT_SOURCE,
-};
-
-static const struct option longopts[] = {
-	{ "sink", required_argument, NULL, OPT_SINK },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "queue-bytes", required_argument, NULL, OPT_QUEUE_BYTES },
-	{ "coalesce-ms", required_argument, NULL, OPT_COALESCE_MS },
-	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
-	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
-	{ "drain-ms", required_argument, NULL, OPT_DRAIN_MS },
-	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
-	{ "no-connector", no_argument, NULL, OPT_NO_CONNECTOR },
-	{ "watch", required_argument, NULL, OPT_WATCH },
-	{ "watch-backend", required_argument, NULL, OPT_WATCH_BACKEND },
-	{ "watch-failure", required_argument, NULL, OPT_WATCH_FAILURE },
-	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
-	{ "probes", required_argument, NULL, OPT_PROBES },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "connect-source", required_argument, NULL, OPT_CONNECT_SOURCE },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
 
 void options_usage(FILE *f)
 {
@@ -113,27 +84,57 @@ static bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* ---- values that are not a number in a range --------------------------- */
+
+/* Each returns 0, or -EINVAL with *allowed set to what the option allows
+ * ("allowed: ..."), for the one-line usage error. */
+typedef int (*opt_parse_fn)(struct agent_options *o, const char *arg,
+			    const char **allowed);
+
+/* The index of arg among the n names, or -1. */
+static int pick(const char *arg, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int parse_format(struct agent_options *o, const char *arg,
+			const char **allowed)
+{
+	static const char *const names[] = { "frames", "json" };
+	static const enum pump_format values[] = { PUMP_FORMAT_FRAMES, PUMP_FORMAT_JSON };
+	int i = pick(arg, names, 2);
+
+	if (i < 0)
+		return *allowed = "allowed: frames, json", -EINVAL;
+	o->format = values[i];
+	return 0;
+}
+
 /* A comma-separated list of probe identifiers: at least one, no empty
  * item; repeating one is harmless.  When the first item starts with +
  * or -, every item does and they change the default set. */
-static bool parse_probes(const char *s, unsigned int *out)
+static int parse_probes(struct agent_options *o, const char *arg,
+			const char **allowed)
 {
-	const bool relative = *s == '+' || *s == '-';
+	const bool relative = *arg == '+' || *arg == '-';
 	unsigned int mask = relative ? OPT_DEFAULT_PROBES : 0;
 	enum wire_probe p;
 
-	for (;;) {
+	for (const char *s = arg;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 		char sign = *s;
 		if (relative != (sign == '+' || sign == '-'))
-			return false;
+			goto bad;
 		if (relative) {
 			s++;
 			len--;
 		}
 		if (!wire_probe_lookup(s, len, &p))
-			return false;
+			goto bad;
 		if (sign == '-')
 			mask &= ~(1u << p);
 		else
@@ -143,10 +144,141 @@ static bool parse_probes(const char *s, unsigned int *out)
 		s = comma + 1;
 	}
 	if (mask == 0)
-		return false;
-	*out = mask;
-	return true;
+		goto bad;
+	o->probes = mask;
+	return 0;
+bad:
+	return *allowed = "allowed: a comma-separated list of process.spawned, "
+		"process.exited, capability.denied, fs.inotify_fired, "
+		"net.connect_attempted, all plain or all +NAME/-NAME, "
+		"leaving at least one", -EINVAL;
 }
+
+static int parse_cgroup(struct agent_options *o, const char *arg,
+			const char **allowed)
+{
+	if (arg[0] != '/')
+		return *allowed = "allowed: an absolute path to a cgroup v2 directory", -EINVAL;
+	o->cgroup = arg;
+	return 0;
+}
+
+static int parse_connect_source(struct agent_options *o, const char *arg,
+				const char **allowed)
+{
+	static const char *const names[] = { "auto", "bpf", "audit" };
+	static const enum connect_source values[] = {
+		CONNECT_SOURCE_AUTO, CONNECT_SOURCE_BPF, CONNECT_SOURCE_AUDIT,
+	};
+	int i = pick(arg, names, 3);
+
+	if (i < 0)
+		return *allowed = "allowed: auto, bpf, audit", -EINVAL;
+	o->connect_source = values[i];
+	return 0;
+}
+
+#define OPT_STR_(x) #x
+#define OPT_STR(x) OPT_STR_(x)
+
+static int parse_watch(struct agent_options *o, const char *arg,
+		       const char **allowed)
+{
+	struct fswatch_config *c = &o->watch;
+
+	if (arg[0] == '\0')
+		return *allowed = "allowed: the path of a file or directory (not empty)", -EINVAL;
+	if (strlen(arg) >= PATH_MAX)
+		return *allowed = "allowed: a path shorter than " OPT_STR(PATH_MAX) " bytes", -EINVAL;
+	for (unsigned i = 0; i < c->n_paths; i++)
+		if (strcmp(c->paths[i], arg) == 0)
+			return 0; /* the same path twice is one watch */
+	if (c->n_paths >= FSWATCH_MAX_WATCHES)
+		return *allowed = "allowed: at most " OPT_STR(FSWATCH_MAX_WATCHES) " watches", -EINVAL;
+	c->paths[c->n_paths++] = arg;
+	return 0;
+}
+
+static int parse_watch_backend(struct agent_options *o, const char *arg,
+			       const char **allowed)
+{
+	static const char *const names[] = { "auto", "fanotify", "inotify" };
+	static const enum fswatch_backend values[] = {
+		FSWATCH_BACKEND_AUTO, FSWATCH_BACKEND_FANOTIFY, FSWATCH_BACKEND_INOTIFY,
+	};
+	int i = pick(arg, names, 3);
+
+	if (i < 0)
+		return *allowed = "allowed: auto, fanotify, inotify", -EINVAL;
+	o->watch.backend = values[i];
+	return 0;
+}
+
+static int parse_watch_failure(struct agent_options *o, const char *arg,
+			       const char **allowed)
+{
+	static const char *const names[] = { "fail", "degrade" };
+	static const enum fswatch_failure values[] = { FSWATCH_FAIL, FSWATCH_DEGRADE };
+	int i = pick(arg, names, 2);
+
+	if (i < 0)
+		return *allowed = "allowed: fail, degrade", -EINVAL;
+	o->watch.failure = values[i];
+	return 0;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+enum opt_kind {
+	OPT_UINT,       /* a decimal integer in [min, max] into dest */
+	OPT_TEXT,       /* the string itself into dest (const char *) */
+	OPT_FLAG,       /* dest (bool) becomes true */
+	OPT_COUNT,      /* dest (int) counts the times given */
+	OPT_PARSE,      /* parse() stores it */
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+struct opt_spec {
+	const char *name;
+	enum opt_kind kind;
+	uint64_t min, max;      /* OPT_UINT */
+	size_t dest;            /* offsetof(struct agent_options, ...) */
+	size_t size;            /* sizeof the destination (OPT_UINT) */
+	opt_parse_fn parse;     /* OPT_PARSE */
+	const char *allowed;    /* OPT_UINT: instead of "an integer from ..." */
+};
+
+#define DEST(field) offsetof(struct agent_options, field), \
+	sizeof(((struct agent_options *)0)->field)
+#define UINT(n, lo, hi, field) { n, OPT_UINT, lo, hi, DEST(field), NULL, NULL }
+
+static const struct opt_spec specs[] = {
+	{ "sink", OPT_TEXT, 0, 0, DEST(sink_uri), NULL, NULL },
+	{ "format", OPT_PARSE, 0, 0, 0, 0, parse_format, NULL },
+	UINT("queue-bytes", OPT_MIN_QUEUE_BYTES, OPT_MAX_QUEUE_BYTES, queue_bytes),
+	UINT("coalesce-ms", 0, OPT_MAX_COALESCE_MS, coalesce_ms),
+	UINT("poll-ms", OPT_MIN_POLL_MS, OPT_MAX_POLL_MS, poll_ms),
+	/* 0-2 are the standard streams, never a readiness pipe. */
+	{ "ready-fd", OPT_UINT, 3, INT32_MAX, DEST(ready_fd), NULL,
+	  "allowed: an open file descriptor number, 3 or more" },
+	UINT("drain-ms", 0, OPT_MAX_DRAIN_MS, drain_ms),
+	UINT("rcvbuf", OPT_MIN_RCVBUF, OPT_MAX_RCVBUF, rcvbuf),
+	{ "no-connector", OPT_FLAG, 0, 0, DEST(force_walker), NULL, NULL },
+	{ "watch", OPT_PARSE, 0, 0, 0, 0, parse_watch, NULL },
+	{ "watch-backend", OPT_PARSE, 0, 0, 0, 0, parse_watch_backend, NULL },
+	{ "watch-failure", OPT_PARSE, 0, 0, 0, 0, parse_watch_failure, NULL },
+	{ "no-seccomp", OPT_FLAG, 0, 0, DEST(no_seccomp), NULL, NULL },
+	{ "probes", OPT_PARSE, 0, 0, 0, 0, parse_probes, NULL },
+	{ "cgroup", OPT_PARSE, 0, 0, 0, 0, parse_cgroup, NULL },
+	{ "connect-source", OPT_PARSE, 0, 0, 0, 0, parse_connect_source, NULL },
+	{ "verbose", OPT_COUNT, 0, 0, DEST(verbose), NULL, NULL },
+	{ "help", OPT_HELP, 0, 0, 0, 0, NULL, NULL },
+	{ "version", OPT_VERSION, 0, 0, 0, 0, NULL, NULL },
+};
+#define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+/* getopt_long's value for specs[i]: clear of any short option. */
+#define OPT_VAL_BASE 256
 
 static int bad(FILE *err, const char *opt, const char *val, const char *allowed)
 {
@@ -154,14 +286,72 @@ static int bad(FILE *err, const char *opt, const char *val, const char *allowed)
 	return EX_USAGE;
 }
 
+/* Store v into the unsigned or int field of size bytes at dest. */
+static void store_uint(void *dest, size_t size, uint64_t v)
+{
+	if (size == sizeof(uint64_t)) {
+		uint64_t x = v;
+		memcpy(dest, &x, sizeof(x));
+	} else {
+		uint32_t x = (uint32_t)v;  /* every 4-byte range fits */
+		memcpy(dest, &x, sizeof(x));
+	}
+}
+
+/* Apply one option.  0, OPTIONS_EXIT_OK or EX_USAGE (after its line). */
+static int apply(struct agent_options *o, const struct opt_spec *sp,
+		 const char *arg, FILE *out, FILE *err)
+{
+	unsigned char *base = (unsigned char *)o;
+	const char *allowed = NULL;
+	char msg[128];
+	uint64_t v;
+
+	switch (sp->kind) {
+	case OPT_UINT:
+		if (!parse_uint(arg, sp->min, sp->max, &v)) {
+			if (!sp->allowed)
+				snprintf(msg, sizeof(msg), "allowed: an integer from %llu to %llu",
+					 (unsigned long long)sp->min,
+					 (unsigned long long)sp->max);
+			return bad(err, sp->name, arg, sp->allowed ? sp->allowed : msg);
+		}
+		store_uint(base + sp->dest, sp->size, v);
+		return 0;
+	case OPT_TEXT:
+		memcpy(base + sp->dest, &arg, sizeof(arg));
+		return 0;
+	case OPT_FLAG:
+		base[sp->dest] = 1;    /* a bool */
+		return 0;
+	case OPT_COUNT: {
+		int n;
+		memcpy(&n, base + sp->dest, sizeof(n));
+		n++;
+		memcpy(base + sp->dest, &n, sizeof(n));
+		return 0;
+	}
+	case OPT_PARSE:
+		if (sp->parse(o, arg, &allowed) < 0)
+			return bad(err, sp->name, arg, allowed);
+		return 0;
+	case OPT_HELP:
+		options_usage(out);
+		return OPTIONS_EXIT_OK;
+	case OPT_VERSION:
+		fprintf(out, PROG " " PACKAGE_VERSION "\n");
+		return OPTIONS_EXIT_OK;
+	}
+	return EX_USAGE;
+}
+
 int options_parse(struct agent_options *o, int argc, char **argv,
 		  FILE *out, FILE *err)
 {
+	struct option longopts[N_SPECS + 1];
 	char msg[320];
 	char errbuf[128];
-	const char *allowed;
-	uint64_t v;
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->sink_uri = OPT_DEFAULT_SINK;
@@ -174,124 +364,26 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	o->rcvbuf = OPT_DEFAULT_RCVBUF;
 	o->probes = OPT_DEFAULT_PROBES;
 
+	for (size_t i = 0; i < N_SPECS; i++) {
+		bool takes = specs[i].kind == OPT_UINT || specs[i].kind == OPT_TEXT ||
+			     specs[i].kind == OPT_PARSE;
+		longopts[i] = (struct option){ specs[i].name,
+					       takes ? required_argument : no_argument,
+					       NULL, OPT_VAL_BASE + (int)i };
+	}
+	longopts[N_SPECS] = (struct option){ NULL, 0, NULL, 0 };
+
 	optind = 0; /* full reinitialisation: tests parse many times */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_SINK:
-			o->sink_uri = optarg;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "frames") == 0)
-				o->format = PUMP_FORMAT_FRAMES;
-			else if (strcmp(optarg, "json") == 0)
-				o->format = PUMP_FORMAT_JSON;
-			else
-				return bad(err, "format", optarg, "allowed: frames, json");
-			break;
-		case OPT_QUEUE_BYTES:
-			if (!parse_uint(optarg, OPT_MIN_QUEUE_BYTES, OPT_MAX_QUEUE_BYTES, &v)) {
-				snprintf(msg, sizeof(msg), "allowed: an integer from %u to %u",
-					 OPT_MIN_QUEUE_BYTES, OPT_MAX_QUEUE_BYTES);
-				return bad(err, "queue-bytes", optarg, msg);
-			}
-			o->queue_bytes = (size_t)v;
-			break;
-		case OPT_COALESCE_MS:
-			if (!parse_uint(optarg, 0, OPT_MAX_COALESCE_MS, &v)) {
-				snprintf(msg, sizeof(msg), "allowed: an integer from 0 to %u",
-					 OPT_MAX_COALESCE_MS);
-				return bad(err, "coalesce-ms", optarg, msg);
-			}
-			o->coalesce_ms = (unsigned int)v;
-			break;
-		case OPT_POLL_MS:
-			if (!parse_uint(optarg, OPT_MIN_POLL_MS, OPT_MAX_POLL_MS, &v)) {
-				snprintf(msg, sizeof(msg), "allowed: an integer from %u to %u",
-					 OPT_MIN_POLL_MS, OPT_MAX_POLL_MS);
-				return bad(err, "poll-ms", optarg, msg);
-			}
-			o->poll_ms = (unsigned int)v;
-			break;
-		case OPT_READY_FD:
-			/* 0-2 are the standard streams, never a readiness pipe. */
-			if (!parse_uint(optarg, 3, INT32_MAX, &v))
-				return bad(err, "ready-fd", optarg,
-					   "allowed: an open file descriptor number, 3 or more");
-			o->ready_fd = (int)v;
-			break;
-		case OPT_DRAIN_MS:
-			if (!parse_uint(optarg, 0, OPT_MAX_DRAIN_MS, &v)) {
-				snprintf(msg, sizeof(msg), "allowed: an integer from 0 to %u",
-					 OPT_MAX_DRAIN_MS);
-				return bad(err, "drain-ms", optarg, msg);
-			}
-			o->drain_ms = (unsigned int)v;
-			break;
-		case OPT_RCVBUF:
-			if (!parse_uint(optarg, OPT_MIN_RCVBUF, OPT_MAX_RCVBUF, &v)) {
-				snprintf(msg, sizeof(msg), "allowed: an integer from %d to %d",
-					 OPT_MIN_RCVBUF, OPT_MAX_RCVBUF);
-				return bad(err, "rcvbuf", optarg, msg);
-			}
-			o->rcvbuf = (int)v;
-			break;
-		case OPT_NO_CONNECTOR:
-			o->force_walker = true;
-			break;
-		case OPT_WATCH:
-			if (fswatch_config_add_path(&o->watch, optarg, &allowed) < 0)
-				return bad(err, "watch", optarg, allowed);
-			break;
-		case OPT_WATCH_BACKEND:
-			if (fswatch_parse_backend(optarg, &o->watch.backend, &allowed) < 0)
-				return bad(err, "watch-backend", optarg, allowed);
-			break;
-		case OPT_WATCH_FAILURE:
-			if (fswatch_parse_failure(optarg, &o->watch.failure, &allowed) < 0)
-				return bad(err, "watch-failure", optarg, allowed);
-			break;
-		case OPT_NO_SECCOMP:
-			o->no_seccomp = true;
-			break;
-		case OPT_PROBES:
-			if (!parse_probes(optarg, &o->probes))
-				return bad(err, "probes", optarg,
-					   "allowed: a comma-separated list of process.spawned, "
-					   "process.exited, capability.denied, fs.inotify_fired, "
-					   "net.connect_attempted, all plain or all +NAME/-NAME, "
-					   "leaving at least one");
-			break;
-		case OPT_CGROUP:
-			if (optarg[0] != '/')
-				return bad(err, "cgroup", optarg,
-					   "allowed: an absolute path to a cgroup v2 directory");
-			o->cgroup = optarg;
-			break;
-		case OPT_CONNECT_SOURCE:
-			if (strcmp(optarg, "auto") == 0)
-				o->connect_source = CONNECT_SOURCE_AUTO;
-			else if (strcmp(optarg, "bpf") == 0)
-				o->connect_source = CONNECT_SOURCE_BPF;
-			else if (strcmp(optarg, "audit") == 0)
-				o->connect_source = CONNECT_SOURCE_AUDIT;
-			else
-				return bad(err, "connect-source", optarg,
-					   "allowed: auto, bpf, audit");
-			break;
-		case OPT_VERBOSE:
-			o->verbose++;
-			break;
-		case OPT_HELP:
-			options_usage(out);
-			return OPTIONS_EXIT_OK;
-		case OPT_VERSION:
-			fprintf(out, PROG " " PACKAGE_VERSION "\n");
-			return OPTIONS_EXIT_OK;
-		case ':':
+		if (c >= OPT_VAL_BASE && c < OPT_VAL_BASE + (int)N_SPECS) {
+			rc = apply(o, &specs[c - OPT_VAL_BASE], optarg, out, err);
+			if (rc != 0)
+				return rc;
+		} else if (c == ':') {
 			fprintf(err, PROG ": %s: missing value\n", argv[optind - 1]);
 			return EX_USAGE;
-		default:
+		} else {
 			fprintf(err, PROG ": unknown option '%s' (see --help)\n",
 				argv[optind - 1]);
 			return EX_USAGE;
@@ -303,7 +395,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 		return EX_USAGE;
 	}
 	errbuf[0] = '\0';
-	if (sink_parse(o->sink_uri, &o->sink, errbuf, sizeof(errbuf)) < 0) {
+	if (sink_addr_parse(o->sink_uri, &o->sink, errbuf, sizeof(errbuf)) < 0) {
 		snprintf(msg, sizeof(msg), "%s%sallowed: vsock:CID:PORT, unix:PATH, chardev:PATH or -",
 			 errbuf, errbuf[0] ? "; " : "");
 		return bad(err, "sink", o->sink_uri, msg);

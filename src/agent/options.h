@@ -1,7 +1,11 @@
 /*
  * options.h - the agent's command line.
  *
- * options_parse() fills struct agent_options from argv with getopt_long.
+ * options_parse() fills struct agent_options from argv with getopt_long,
+ * driven by one table in options.c: each option's name, its kind (an
+ * integer in a range, a flag, a text, or a value with its own parser,
+ * such as --probes and --watch*) and where it goes.  A new option is one
+ * row there (and a line in options_usage and cellos-telemetry(8)).
  * It prints nothing on success.  A bad option or value gets one line on
  * stderr naming the option, the value and what is allowed, and the
  * return value EX_USAGE (64); --help and --version print to stdout and

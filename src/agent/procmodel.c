@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "procmodel.h"
+#include "mem.h"
 #include "source.h"
 
 int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
@@ -24,9 +25,17 @@ int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
 		return -1;
 	}
 	memset(pm->ring, 0, pm->ring_cap * sizeof(*pm->ring));
-	agent_prefault(pm->ring, pm->ring_cap * sizeof(*pm->ring));
+	mem_prefault(pm->ring, pm->ring_cap * sizeof(*pm->ring));
 	pm->ops = *ops;
 	pm->coalesce_ns = cfg->coalesce_ns;
+	pm->walk_rechecks = PM_WALK_RECHECKS;
+	if (cfg->walk_period_ns > 0) {
+		uint64_t n = PM_WALK_RECHECK_SPAN_NS / cfg->walk_period_ns;
+		if (n > PM_WALK_RECHECKS_MAX)
+			n = PM_WALK_RECHECKS_MAX;
+		if (n > PM_WALK_RECHECKS)
+			pm->walk_rechecks = (uint8_t)n;
+	}
 	return 0;
 }
 
@@ -480,7 +489,7 @@ void procmodel_walk_seen(struct procmodel *pm, uint32_t pid, uint64_t ts)
 	e->seen = pm->epoch;
 	e->exit_comm = false;
 	e->walked = true;
-	e->young = PM_WALK_RECHECKS;
+	e->young = pm->walk_rechecks;
 	e->ts = ts;
 	set_comm(e, comm, (size_t)n);
 	emit(pm, WIRE_PROBE_PROCESS_SPAWNED, pid, comm, (size_t)n, ts);

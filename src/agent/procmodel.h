@@ -7,7 +7,8 @@
  * interface itself: emitting, reading a live comm and fetching pending
  * exit records are callbacks, so unit tests drive it without a kernel.
  *
- * What it promises (agent.md, "Process event model"):
+ * What it promises (documented for users in cellos-telemetry(8), EVENT
+ * MODEL):
  *  - one process.spawned per exec of a thread-group leader, with the comm
  *    read after the exec;
  *  - a fork that does not exec within the coalescing window gets exactly
@@ -69,14 +70,20 @@ struct procmodel_ops {
 #define PM_MIN_CHILD_CPU_NS (2ULL * 1000 * 1000)
 #define PM_MAX_EXTENSIONS 8
 
-/* A /proc walk that finds a process new re-reads its comm on this many
- * following walks: a walk often catches a child between fork and exec,
- * and a changed name is then reported as the exec it was. */
+/* A /proc walk that finds a process new re-reads its comm on the
+ * following walks for about PM_WALK_RECHECK_SPAN_NS (at least
+ * PM_WALK_RECHECKS walks, at most PM_WALK_RECHECKS_MAX): a walk often
+ * catches a child between fork and exec, and a changed name is then
+ * reported as the exec it was.  The span is time, not a walk count, since
+ * on a loaded machine fork to exec can take longer than a few periods. */
 #define PM_WALK_RECHECKS 2
+#define PM_WALK_RECHECKS_MAX 255
+#define PM_WALK_RECHECK_SPAN_NS (1000ULL * 1000 * 1000)
 
 struct procmodel_config {
 	size_t capacity;        /* live processes tracked */
 	uint64_t coalesce_ns;   /* fork-without-exec window */
+	uint64_t walk_period_ns; /* walker period (0: not known, the minimum rechecks) */
 };
 
 struct pm_pending {
@@ -89,6 +96,7 @@ struct procmodel {
 	struct ptable table;
 	struct procmodel_ops ops;
 	uint64_t coalesce_ns;
+	uint8_t walk_rechecks;    /* walks that re-read a new process's comm */
 	uint32_t gen;
 	uint32_t epoch;           /* /proc walk generation */
 	bool table_full_logged;

@@ -6,12 +6,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <unistd.h>
 
 #include "procsrc.h"
 #include "pump.h"
 #include "reactor.h"
-#include "stats.h"
 
 static void model_emit(void *ctx, enum wire_probe probe, uint32_t pid,
 		       const char *comm, size_t len, uint64_t ts)
@@ -31,7 +29,7 @@ static int model_read_comm(void *ctx, uint32_t pid, char comm[PT_COMM_LEN])
 static uint64_t model_now(void *ctx)
 {
 	(void)ctx;
-	return mono_now_ns();
+	return clock_now_ns();
 }
 
 static uint64_t model_cpu_ns(void *ctx, uint32_t pid)
@@ -56,15 +54,6 @@ static void model_fetch_exits(void *ctx, bool force)
 	}
 }
 
-static void close_fd(struct procsrc *ps, int *fd)
-{
-	if (*fd >= 0) {
-		(void)reactor_del(ps->r, *fd);
-		close(*fd);
-		*fd = -1;
-	}
-}
-
 static void arm_deadline(struct procsrc *ps)
 {
 	uint64_t d = procmodel_next_deadline(&ps->pm);
@@ -75,7 +64,7 @@ static void arm_deadline(struct procsrc *ps)
 		/* The end of the pause expires windows: one wakeup, not two
 		 * (a window may end up to one pause late under load). */
 		if (ps->deadline_armed != 0 &&
-		    agent_timer_arm_at(ps->deadline_fd, 0) == 0)
+		    clock_timer_arm_at(&ps->deadline, 0) == 0)
 			ps->deadline_armed = 0;
 		return;
 	}
@@ -85,8 +74,9 @@ static void arm_deadline(struct procsrc *ps)
 	if (d == ps->deadline_armed || (d != 0 && ps->deadline_armed != 0 &&
 					ps->deadline_armed < d))
 		return;
-	if (agent_timer_arm_at(ps->deadline_fd, d) < 0) {
-		agent_log(LOG_ERR, "coalescing timer: %s", strerror(errno));
+	int err = clock_timer_arm_at(&ps->deadline, d);
+	if (err < 0) {
+		agent_log(LOG_ERR, "coalescing timer: %s", strerror(-err));
 		return;
 	}
 	ps->deadline_armed = d;
@@ -118,7 +108,7 @@ static void become_armed(struct procsrc *ps)
 	 * it from the reactor.  A process started in between is seen by
 	 * both and reported once. */
 	ps->snapshot_pending = true;
-	if (agent_timer_arm_at(ps->deadline_fd, mono_now_ns()) == 0) {
+	if (clock_timer_arm_at(&ps->deadline, clock_now_ns()) == 0) {
 		ps->deadline_armed = 1; /* due now: no later deadline wins */
 	} else {
 		ps->snapshot_pending = false;
@@ -134,28 +124,35 @@ static void on_poll_timer(void *ctx, uint32_t events)
 	struct procsrc *ps = ctx;
 
 	(void)events;
-	(void)agent_timer_ack(ps->poll_fd);
+	clock_timer_ack(&ps->poll);
 	snapshot(ps);
-	if (agent_timer_arm_at(ps->poll_fd, mono_now_ns() + ps->cfg.poll_ns) < 0)
-		agent_log(LOG_ERR, "walker timer: %s", strerror(errno));
+	int err = clock_timer_arm_in(&ps->poll, ps->cfg.poll_ns);
+	if (err < 0)
+		agent_log(LOG_ERR, "walker timer: %s", strerror(-err));
+}
+
+static void close_connector(struct procsrc *ps)
+{
+	if (ps->cn.sock.nl)
+		(void)reactor_del(ps->r, ps->cn.sock.fd);
+	cnproc_close(&ps->cn);
 }
 
 static void start_walker(struct procsrc *ps, const char *why)
 {
-	close_fd(ps, &ps->ack_fd);
-	close_fd(ps, &ps->batch_fd);
-	if (ps->cn.nl) {
-		(void)reactor_del(ps->r, ps->cn.fd);
-		cnproc_close(&ps->cn);
-	}
+	int err;
+
+	clock_timer_close(&ps->ack);
+	clock_timer_close(&ps->batch);
+	close_connector(ps);
 	ps->mode = PROCSRC_WALKER;
 	agent_log(LOG_INFO, "process source: /proc walker every %llu ms (proc connector unavailable: %s)",
-		  (unsigned long long)(ps->cfg.poll_ns / 1000000), why);
-	ps->poll_fd = agent_timer_create();
-	if (ps->poll_fd < 0 ||
-	    reactor_add(ps->r, ps->poll_fd, EPOLLIN, on_poll_timer, ps) < 0 ||
-	    agent_timer_arm_at(ps->poll_fd, mono_now_ns() + ps->cfg.poll_ns) < 0)
-		agent_log(LOG_ERR, "walker timer: %s", strerror(errno));
+		  (unsigned long long)(ps->cfg.poll_ns / CLOCK_NS_PER_MS), why);
+	err = clock_timer_open(&ps->poll, ps->r, on_poll_timer, ps);
+	if (err == 0)
+		err = clock_timer_arm_in(&ps->poll, ps->cfg.poll_ns);
+	if (err < 0)
+		agent_log(LOG_ERR, "walker timer: %s", strerror(-err));
 	become_armed(ps);
 }
 
@@ -178,7 +175,7 @@ static void after_read(struct procsrc *ps)
 {
 	if (ps->mode == PROCSRC_STARTING) {
 		if (ps->cn.ack == CNPROC_ACK_OK) {
-			close_fd(ps, &ps->ack_fd);
+			clock_timer_close(&ps->ack);
 			ps->mode = PROCSRC_CONNECTOR;
 			agent_log(LOG_INFO, "process source: proc connector%s",
 				  ps->have_taskstats ? ", comm of exited processes from taskstats"
@@ -193,7 +190,7 @@ static void after_read(struct procsrc *ps)
 		ps->resync_needed = false;
 		stats_add(STAT_RESYNC, 1);
 		uint64_t suppressed = 0;
-		if (ratelimit_pass(&ps->overrun_rl, mono_now_ns(), &suppressed))
+		if (log_limit_pass(&ps->overrun_log, clock_now_ns(), &suppressed))
 			agent_log(LOG_WARN, "proc connector: receive buffer overrun "
 				  "(%llu messages lost so far, %llu more overruns not logged); "
 				  "resynchronising from /proc (raise --rcvbuf?)",
@@ -212,14 +209,14 @@ static void on_connector(void *ctx, uint32_t events)
 	(void)events;
 	n = cnproc_drain(&ps->cn);
 	/* Windows that ended while the socket was paused end now. */
-	procmodel_expire(&ps->pm, mono_now_ns());
-	if (n >= PROCSRC_BATCH_MIN_MSGS && ps->batch_fd >= 0 &&
+	procmodel_expire(&ps->pm, clock_now_ns());
+	if (n >= PROCSRC_BATCH_MIN_MSGS && ps->batch.fd >= 0 &&
 	    ps->mode == PROCSRC_CONNECTOR &&
-	    reactor_mod(ps->r, ps->cn.fd, 0) == 0) {
-		if (agent_timer_arm_at(ps->batch_fd, mono_now_ns() + PROCSRC_BATCH_NS) == 0)
+	    reactor_mod(ps->r, ps->cn.sock.fd, 0) == 0) {
+		if (clock_timer_arm_in(&ps->batch, PROCSRC_BATCH_NS) == 0)
 			ps->paused = true;
 		else
-			(void)reactor_mod(ps->r, ps->cn.fd, EPOLLIN);
+			(void)reactor_mod(ps->r, ps->cn.sock.fd, EPOLLIN);
 	}
 	after_read(ps);
 }
@@ -229,11 +226,11 @@ static void on_batch_timer(void *ctx, uint32_t events)
 	struct procsrc *ps = ctx;
 
 	(void)events;
-	(void)agent_timer_ack(ps->batch_fd);
+	clock_timer_ack(&ps->batch);
 	if (!ps->paused)
 		return;
 	ps->paused = false;
-	if (reactor_mod(ps->r, ps->cn.fd, EPOLLIN) < 0)
+	if (reactor_mod(ps->r, ps->cn.sock.fd, EPOLLIN) < 0)
 		agent_log(LOG_ERR, "proc connector: cannot poll the socket again: %s",
 			  strerror(errno));
 	on_connector(ps, EPOLLIN);
@@ -244,7 +241,7 @@ static void on_deadline(void *ctx, uint32_t events)
 	struct procsrc *ps = ctx;
 
 	(void)events;
-	(void)agent_timer_ack(ps->deadline_fd);
+	clock_timer_ack(&ps->deadline);
 	ps->deadline_armed = 0;
 	ps->exits_fresh = false;
 	if (ps->snapshot_pending) {
@@ -253,7 +250,7 @@ static void on_deadline(void *ctx, uint32_t events)
 	}
 	/* An exec still in the socket must win over the window's end. */
 	cnproc_drain(&ps->cn);
-	procmodel_expire(&ps->pm, mono_now_ns());
+	procmodel_expire(&ps->pm, clock_now_ns());
 	after_read(ps);
 }
 
@@ -262,20 +259,21 @@ static void on_ack_timeout(void *ctx, uint32_t events)
 	struct procsrc *ps = ctx;
 
 	(void)events;
-	(void)agent_timer_ack(ps->ack_fd);
+	clock_timer_ack(&ps->ack);
 	cnproc_drain(&ps->cn);
 	after_read(ps);
 	if (ps->mode == PROCSRC_STARTING)
 		start_walker(ps, "no subscription ack (not the initial pid or user namespace?)");
 }
 
-int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
+int procsrc_start(struct procsrc *ps, const struct source_env *env,
 		  const struct procsrc_config *cfg,
-		  void (*on_armed)(void *ctx), void *ctx)
+		  void (*on_armed)(void *ctx), void *ctx, struct source_msg *msg)
 {
 	struct procmodel_config mc = {
 		.capacity = PROCSRC_TABLE_CAPACITY,
 		.coalesce_ns = cfg->coalesce_ns,
+		.walk_period_ns = cfg->poll_ns,
 	};
 	struct procmodel_ops ops = {
 		.ctx = ps,
@@ -286,94 +284,104 @@ int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
 		.cpu_ns = model_cpu_ns,
 		.sync_events = model_sync_events,
 	};
+	int err;
 
 	memset(ps, 0, sizeof(*ps));
-	ps->r = r;
-	ps->pump = pump;
+	ps->r = env->r;
+	ps->pump = env->pump;
 	ps->cfg = *cfg;
 	ps->on_armed = on_armed;
 	ps->armed_ctx = ctx;
-	ps->deadline_fd = ps->ack_fd = ps->poll_fd = ps->batch_fd = -1;
-	ps->overrun_rl = (struct ratelimit)RATELIMIT_INIT(PROCSRC_LOG_INTERVAL_NS);
-	ps->cn.fd = -1;
-	ps->ts.fd = -1;
+	clock_timer_init(&ps->deadline);
+	clock_timer_init(&ps->ack);
+	clock_timer_init(&ps->poll);
+	clock_timer_init(&ps->batch);
+	ps->overrun_log = (struct log_limit)LOG_LIMIT_INIT("proc connector",
+							   PROCSRC_LOG_INTERVAL_NS, 1);
+	nlsock_init(&ps->cn.sock);
+	nlsock_init(&ps->ts.sock);
 	ps->walk.fd = -1;
+	msg->armed = 0;
+	msg->text[0] = '\0';
 
 	if (procmodel_init(&ps->pm, &mc, &ops) < 0)
-		return -1;
+		return source_fail(msg, -errno, "process table: %s", strerror(errno));
 	if (procwalk_open(&ps->walk, "/proc") < 0) {
-		agent_log(LOG_ERR, "cannot open /proc: %s", strerror(errno));
-		return -1;
+		err = source_fail(msg, -errno, "cannot open /proc: %s", strerror(errno));
+		goto fail_model;
 	}
-	ps->deadline_fd = agent_timer_create();
-	if (ps->deadline_fd < 0 ||
-	    reactor_add(r, ps->deadline_fd, EPOLLIN, on_deadline, ps) < 0) {
-		agent_log(LOG_ERR, "coalescing timer: %s", strerror(errno));
-		return -1;
+	err = clock_timer_open(&ps->deadline, ps->r, on_deadline, ps);
+	if (err < 0) {
+		source_fail(msg, err, "coalescing timer: %s", strerror(-err));
+		goto fail_walk;
 	}
+	ps->started = true;
+	msg->armed = PROCSRC_PROBES;
 
-	if (taskstats_open(&ps->ts, &ps->pm, cfg->rcvbuf) == 0)
+	err = taskstats_open(&ps->ts, &ps->pm, cfg->rcvbuf);
+	if (err == 0)
 		ps->have_taskstats = true;
 	else
-		agent_log(LOG_WARN, "taskstats unavailable: %s", strerror(errno));
+		agent_log(LOG_WARN, "taskstats unavailable: %s", strerror(-err));
 
 	if (cfg->force_walker) {
 		start_walker(ps, "disabled");
 		return 0;
 	}
-	if (cnproc_open(&ps->cn, &ps->pm, cfg->rcvbuf) < 0) {
-		start_walker(ps, strerror(errno));
+	err = cnproc_open(&ps->cn, &ps->pm, cfg->rcvbuf);
+	if (err < 0) {
+		start_walker(ps, strerror(-err));
 		return 0;
 	}
 	ps->cn.on_overrun = on_overrun;
 	ps->cn.before_batch = before_batch;
 	ps->cn.cb_ctx = ps;
-	ps->ack_fd = agent_timer_create();
-	if (reactor_add(r, ps->cn.fd, EPOLLIN, on_connector, ps) < 0 ||
-	    ps->ack_fd < 0 ||
-	    reactor_add(r, ps->ack_fd, EPOLLIN, on_ack_timeout, ps) < 0 ||
-	    agent_timer_arm_at(ps->ack_fd, mono_now_ns() + PROCSRC_ACK_TIMEOUT_NS) < 0) {
+	if (reactor_add(ps->r, ps->cn.sock.fd, EPOLLIN, on_connector, ps) < 0) {
 		start_walker(ps, strerror(errno));
 		return 0;
 	}
-	ps->batch_fd = agent_timer_create();
-	if (ps->batch_fd >= 0 &&
-	    reactor_add(r, ps->batch_fd, EPOLLIN, on_batch_timer, ps) < 0) {
-		close(ps->batch_fd);
-		ps->batch_fd = -1;
+	err = clock_timer_open(&ps->ack, ps->r, on_ack_timeout, ps);
+	if (err == 0)
+		err = clock_timer_arm_in(&ps->ack, PROCSRC_ACK_TIMEOUT_NS);
+	if (err < 0) {
+		start_walker(ps, strerror(-err));
+		return 0;
 	}
-	if (ps->batch_fd < 0)
+	err = clock_timer_open(&ps->batch, ps->r, on_batch_timer, ps);
+	if (err < 0)
 		agent_log(LOG_WARN, "proc connector: no batching timer (%s): one wakeup per message",
-			  strerror(errno));
+			  strerror(-err));
 	ps->mode = PROCSRC_STARTING;
 	/* The kernel acks from within our send: usually it is here now. */
 	cnproc_drain(&ps->cn);
 	after_read(ps);
 	return 0;
+
+fail_walk:
+	procwalk_close(&ps->walk);
+fail_model:
+	procmodel_fini(&ps->pm);
+	return err;
 }
 
 void procsrc_stop(struct procsrc *ps)
 {
+	if (!ps->started)
+		return;
 	if (ps->mode == PROCSRC_CONNECTOR) {
 		cnproc_drain(&ps->cn);
 		after_read(ps);
 	}
 	procmodel_flush(&ps->pm);
-	close_fd(ps, &ps->deadline_fd);
-	close_fd(ps, &ps->ack_fd);
-	close_fd(ps, &ps->poll_fd);
-	close_fd(ps, &ps->batch_fd);
-	if (ps->cn.nl) {
-		(void)reactor_del(ps->r, ps->cn.fd);
-		cnproc_close(&ps->cn);
-	}
-}
-
-void procsrc_destroy(struct procsrc *ps)
-{
+	clock_timer_close(&ps->deadline);
+	clock_timer_close(&ps->ack);
+	clock_timer_close(&ps->poll);
+	clock_timer_close(&ps->batch);
+	close_connector(ps);
 	taskstats_close(&ps->ts);
 	procwalk_close(&ps->walk);
 	procmodel_fini(&ps->pm);
+	ps->started = false;
 }
 
 const char *procsrc_mode_name(const struct procsrc *ps)

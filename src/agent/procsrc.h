@@ -2,10 +2,13 @@
  * procsrc.h - the process source: proc connector + taskstats + process
  * model, or the /proc walker when the connector cannot be subscribed.
  *
- * procsrc_start() opens everything and registers its fds in the reactor;
- * once the subscription is confirmed (or the fallback chosen) it calls
- * on_armed once and, from the reactor right after, takes the startup
- * snapshot of what already runs.  The log says which source is active.
+ * It follows the source lifecycle (source.h).  procsrc_start() opens
+ * everything and registers its fds in the reactor; once the subscription
+ * is confirmed (or the fallback chosen) it calls on_armed once and, from
+ * the reactor right after, takes the startup snapshot of what already
+ * runs.  The log says which source is active.  procsrc_stop() reads what
+ * the connector holds, gives pending forks their spawned event and
+ * releases everything.
  */
 #ifndef CELLOS_AGENT_PROCSRC_H
 #define CELLOS_AGENT_PROCSRC_H
@@ -16,8 +19,12 @@
 #include "cnproc.h"
 #include "procmodel.h"
 #include "procwalk.h"
-#include "stats.h"
+#include "source.h"
 #include "taskstats.h"
+
+/* The probes this source serves, as a mask of (1u << enum wire_probe). */
+#define PROCSRC_PROBES ((1u << WIRE_PROBE_PROCESS_SPAWNED) | \
+			(1u << WIRE_PROBE_PROCESS_EXITED))
 
 /* Slots of the process table (7/8 usable: 896 live processes; a microVM
  * runs a few dozen, a parallel build a few hundred).  Past that, the log
@@ -62,30 +69,30 @@ struct procsrc {
 	struct procwalk walk;
 	bool have_taskstats;
 	enum procsrc_mode mode;
-	int deadline_fd;          /* coalescing windows */
+	bool started;             /* procsrc_start() succeeded, not yet stopped */
+	struct clock_timer deadline; /* coalescing windows */
 	uint64_t deadline_armed;
-	int ack_fd;               /* subscription ack timeout */
-	int poll_fd;              /* walker period */
-	int batch_fd;             /* end of a connector pause */
+	struct clock_timer ack;   /* subscription ack timeout */
+	struct clock_timer poll;  /* walker period */
+	struct clock_timer batch; /* end of a connector pause */
 	bool paused;              /* connector fd not polled until batch_fd */
 	bool resync_needed;
 	bool exits_fresh;         /* taskstats drained since the last read */
 	bool snapshot_pending;    /* the startup walk runs after readiness */
-	struct ratelimit overrun_rl;
+	struct log_limit overrun_log;
 	void (*on_armed)(void *ctx);
 	void *armed_ctx;
 };
 
-/* Returns 0, or -1 when no process source at all can run (errno set). */
-int procsrc_start(struct procsrc *ps, struct reactor *r, struct pump *pump,
+/* 0 (msg->armed: PROCSRC_PROBES), or a negative errno value when no
+ * process source at all can run (msg->text says why). */
+int procsrc_start(struct procsrc *ps, const struct source_env *env,
 		  const struct procsrc_config *cfg,
-		  void (*on_armed)(void *ctx), void *ctx);
+		  void (*on_armed)(void *ctx), void *ctx, struct source_msg *msg);
 
-/* Stop reading; pending forks get their spawned event now. */
+/* Stop reading; pending forks get their spawned event now; release
+ * everything.  Safe after a failed start and twice. */
 void procsrc_stop(struct procsrc *ps);
-
-/* Release everything (after procsrc_stop). */
-void procsrc_destroy(struct procsrc *ps);
 
 const char *procsrc_mode_name(const struct procsrc *ps);
 

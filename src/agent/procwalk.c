@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "procwalk.h"
+#include "mem.h"
 #include "source.h"
 
 int procwalk_open(struct procwalk *w, const char *root)
@@ -20,7 +21,7 @@ int procwalk_open(struct procwalk *w, const char *root)
 	w->dents = malloc(PROCWALK_DENTS_BYTES);
 	if (!w->dents)
 		return -1;
-	agent_prefault(w->dents, PROCWALK_DENTS_BYTES);
+	mem_prefault(w->dents, PROCWALK_DENTS_BYTES);
 	do {
 		w->fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	} while (w->fd < 0 && errno == EINTR);
@@ -149,11 +150,11 @@ long procwalk_run(struct procwalk *w, struct procmodel *pm)
 				break;
 			off += de->d_reclen;
 			if (parse_pid(de->d_name, &pid)) {
-				procmodel_walk_seen(pm, pid, mono_now_ns());
+				procmodel_walk_seen(pm, pid, clock_now_ns());
 				seen++;
 			}
 		}
 	}
-	procmodel_walk_end(pm, mono_now_ns());
+	procmodel_walk_end(pm, clock_now_ns());
 	return seen;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ptable.h"
+#include "mem.h"
 #include "source.h"
 
 int ptable_init(struct ptable *t, size_t cap)
@@ -25,7 +26,7 @@ int ptable_init(struct ptable *t, size_t cap)
 	/* Every page touched now: the resident size is then what it will
 	 * always be, instead of creeping up as pids land in new slots. */
 	memset(t->slots, 0, c * sizeof(*t->slots));
-	agent_prefault(t->slots, c * sizeof(*t->slots));
+	mem_prefault(t->slots, c * sizeof(*t->slots));
 	t->cap = c;
 	t->mask = c - 1;
 	t->max_count = c / PTABLE_MAX_LOAD_DEN * PTABLE_MAX_LOAD_NUM;

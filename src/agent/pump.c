@@ -25,7 +25,7 @@ void pump_set_probes(struct pump *p, unsigned int mask)
 uint64_t pump_clamp_ts(struct pump *p, uint64_t ts)
 {
 	if (ts == 0)
-		ts = mono_now_ns();
+		ts = clock_now_ns();
 	/* Events from different sources (and held events) arrive out of
 	 * kernel order; the stream promises strictly increasing stamps so a
 	 * receiver can detect reordering or replay. */

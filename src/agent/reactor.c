@@ -154,6 +154,15 @@ int reactor_run_once(struct reactor *r, int timeout_ms)
 	return called;
 }
 
+size_t reactor_count(const struct reactor *r)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < REACTOR_MAX_FDS; i++)
+		n += r->slots[i].fd >= 0;
+	return n;
+}
+
 void reactor_stop(struct reactor *r)
 {
 	r->stop = true;
@@ -162,13 +171,4 @@ void reactor_stop(struct reactor *r)
 bool reactor_stopping(const struct reactor *r)
 {
 	return r->stop;
-}
-
-int reactor_run(struct reactor *r)
-{
-	while (!r->stop) {
-		if (reactor_run_once(r, -1) < 0)
-			return -1;
-	}
-	return 0;
 }

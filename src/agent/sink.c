@@ -1,6 +1,6 @@
 /*
  * sink.c - the stream's way out: vsock, Unix socket, character device or
- * stdout (see sink.h).
+ * stdout (see sink.h; opening each transport is in sink_open.c).
  *
  * One state machine per sink:
  *
@@ -9,7 +9,7 @@
  *     +---- failure ----+------- EPIPE / hangup -------------+
  *
  * Every way back to WAIT closes the socket, rewinds a partly written record
- * and arms the timerfd with the next backoff delay.  The stdout sink is
+ * and arms the timer with the next backoff delay.  The stdout sink is
  * CONNECTED from sink_start() on, or DEAD once stdout went away.
  *
  * A character device goes through the same machine: open() is its
@@ -21,27 +21,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/timerfd.h>
-#include <sys/types.h>
 #include <sys/uio.h>
-#include <sys/un.h>
-#include <termios.h>
 #include <unistd.h>
-#include <linux/vm_sockets.h>
 
 #include "backoff.h"
 #include "queue.h"
 #include "sink.h"
+#include "sink_open.h"
 #include "source.h"
 
 /* iovecs per write: each record is one or two, so this many records go out
@@ -51,17 +43,13 @@
  * must not starve the sources while a big backlog drains). */
 #define SINK_FLUSH_BUDGET_BYTES ((size_t)256 << 10)
 /* Persistent connect failures: one "still failing" line this often. */
-#define SINK_FAIL_LOG_INTERVAL_NS (60ULL * 1000000000ULL)
+#define SINK_FAIL_LOG_INTERVAL_NS (60ULL * CLOCK_NS_PER_SEC)
 /* Connection churn (established / lost): at most this many lines per
- * window, then a count of what was suppressed. */
-#define SINK_CHURN_LOG_WINDOW_NS (60ULL * 1000000000ULL)
+ * window, then a count of what was held back. */
+#define SINK_CHURN_LOG_WINDOW_NS (60ULL * CLOCK_NS_PER_SEC)
 #define SINK_CHURN_LOG_BURST 5U
 /* stdout that cannot be polled (a regular file) and still said EAGAIN. */
-#define SINK_STDOUT_RETRY_NS (10ULL * 1000000ULL)
-#define SINK_NS_PER_SEC 1000000000ULL
-
-/* The largest CID and port one can connect to: ~0U is "any". */
-#define SINK_VSOCK_MAX ((unsigned long)UINT_MAX - 1)
+#define SINK_STDOUT_RETRY_NS (10ULL * CLOCK_NS_PER_MS)
 
 enum sink_state {
 	SINK_S_NEW,         /* created, not started */
@@ -74,6 +62,7 @@ enum sink_state {
 struct sink {
 	struct sink_addr addr;
 	char name[SINK_DESCRIBE_BYTES];
+	char log_what[SINK_DESCRIBE_BYTES + 8]; /* "sink <name>" */
 	struct reactor *r;
 	struct queue q;
 	enum sink_state state;
@@ -81,9 +70,7 @@ struct sink {
 	bool fd_registered;     /* fd is in the reactor */
 	bool want_out;          /* EPOLLOUT is requested: the socket was full */
 	bool corked;            /* sink_push only queues (sink_cork) */
-	int timer_fd;
-	bool timer_registered;
-	bool timer_armed;
+	struct clock_timer timer; /* reconnect, or retry a write */
 	struct backoff backoff;
 	uint64_t rng;
 
@@ -95,219 +82,19 @@ struct sink {
 	/* rate-limited logging */
 	unsigned fail_streak;        /* failed attempts since the last success */
 	uint64_t fail_logged_ns;     /* when the last failure line went out */
-	uint64_t churn_window_ns;
-	unsigned churn_lines;
-	unsigned churn_suppressed;
+	struct log_limit churn;      /* established / lost lines */
 };
-
-/* ---- parsing ---- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Decimal digits only (no sign, no blanks), at most max.  The number ends
- * at the first char of ends (or at NUL); *end points there. */
-static bool parse_decimal(const char *s, unsigned long max, unsigned long *out,
-			  const char **end)
-{
-	unsigned long v = 0;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
-
-		if (v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	*end = p;
-	return true;
-}
-
-#define SINK_ALLOWED "expected vsock:CID:PORT, unix:PATH, chardev:PATH or -"
-
-static int parse_vsock(const char *uri, const char *rest, struct sink_addr *out,
-		       char *err, size_t errlen)
-{
-	unsigned long cid, port;
-	const char *end;
-	const char *colon = strchr(rest, ':');
-
-	if (!colon) {
-		set_err(err, errlen, "'%s': no port; expected vsock:CID:PORT with decimal "
-			"CID and PORT in 0..%lu", uri, SINK_VSOCK_MAX);
-		return -1;
-	}
-	if (!parse_decimal(rest, SINK_VSOCK_MAX, &cid, &end) || end != colon) {
-		set_err(err, errlen, "'%s': CID '%.*s' is not a decimal number in 0..%lu; "
-			"expected vsock:CID:PORT", uri, (int)(colon - rest), rest,
-			SINK_VSOCK_MAX);
-		return -1;
-	}
-	if (!parse_decimal(colon + 1, SINK_VSOCK_MAX, &port, &end) || *end != '\0') {
-		set_err(err, errlen, "'%s': PORT '%s' is not a decimal number in 0..%lu; "
-			"expected vsock:CID:PORT", uri, colon + 1, SINK_VSOCK_MAX);
-		return -1;
-	}
-	memset(out, 0, sizeof(*out));
-	out->kind = SINK_VSOCK;
-	out->cid = (unsigned int)cid;
-	out->port = (unsigned int)port;
-	return 0;
-}
-
-/* chardev:PATH: absolute, so that it does not depend on the agent's
- * working directory, and short enough for the same buffer as unix:. */
-static int parse_chardev(const char *uri, const char *path, struct sink_addr *out,
-			 char *err, size_t errlen)
-{
-	size_t len = strlen(path);
-
-	if (len == 0) {
-		set_err(err, errlen, "'%s': empty path; expected chardev:PATH with an "
-			"absolute device path of 1..%d bytes", uri, SINK_PATH_BYTES - 1);
-		return -1;
-	}
-	if (path[0] != '/') {
-		set_err(err, errlen, "path '%s' is not absolute; expected chardev:/PATH, "
-			"e.g. chardev:/dev/vport0p1", path);
-		return -1;
-	}
-	if (len >= SINK_PATH_BYTES) {
-		set_err(err, errlen, "'%.40s...': path is %zu bytes; a device path "
-			"is at most %d bytes", uri, len, SINK_PATH_BYTES - 1);
-		return -1;
-	}
-	memset(out, 0, sizeof(*out));
-	out->kind = SINK_CHARDEV;
-	memcpy(out->path, path, len + 1);
-	return 0;
-}
-
-int sink_parse(const char *uri, struct sink_addr *out, char *err, size_t errlen)
-{
-	if (!uri) {
-		set_err(err, errlen, "no sink given; " SINK_ALLOWED);
-		return -1;
-	}
-	if (strcmp(uri, "-") == 0) {
-		memset(out, 0, sizeof(*out));
-		out->kind = SINK_STDOUT;
-		return 0;
-	}
-	if (strncmp(uri, "vsock:", 6) == 0)
-		return parse_vsock(uri, uri + 6, out, err, errlen);
-	if (strncmp(uri, "unix:", 5) == 0) {
-		const char *path = uri + 5;
-		size_t len = strlen(path);
-
-		if (len == 0) {
-			set_err(err, errlen, "'%s': empty path; expected unix:PATH with a "
-				"socket path of 1..%d bytes", uri, SINK_PATH_BYTES - 1);
-			return -1;
-		}
-		if (len >= SINK_PATH_BYTES) {
-			set_err(err, errlen, "'%.40s...': path is %zu bytes; a Unix socket path "
-				"is at most %d bytes", uri, len, SINK_PATH_BYTES - 1);
-			return -1;
-		}
-		memset(out, 0, sizeof(*out));
-		out->kind = SINK_UNIX;
-		memcpy(out->path, path, len + 1);
-		return 0;
-	}
-	if (strncmp(uri, "chardev:", 8) == 0)
-		return parse_chardev(uri, uri + 8, out, err, errlen);
-	set_err(err, errlen, "'%s' is not a sink; " SINK_ALLOWED, uri);
-	return -1;
-}
-
-void sink_describe(const struct sink_addr *a, char *buf, size_t len)
-{
-	if (len == 0)
-		return;
-	switch (a->kind) {
-	case SINK_VSOCK:
-		(void)snprintf(buf, len, "vsock:%u:%u", a->cid, a->port);
-		break;
-	case SINK_UNIX:
-		(void)snprintf(buf, len, "unix:%s", a->path);
-		break;
-	case SINK_CHARDEV:
-		(void)snprintf(buf, len, "chardev:%s", a->path);
-		break;
-	case SINK_STDOUT:
-	default:
-		(void)snprintf(buf, len, "standard output");
-		break;
-	}
-}
-
-/* ---- logging ---- */
-
-/* Established / lost lines: a burst per window, then a count. */
-static void churn_log(struct sink *s, enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void churn_log(struct sink *s, enum log_level level, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	uint64_t now = mono_now_ns();
-
-	if (now - s->churn_window_ns >= SINK_CHURN_LOG_WINDOW_NS) {
-		if (s->churn_suppressed)
-			agent_log(LOG_WARN, "sink %s: %u connection messages suppressed",
-				  s->name, s->churn_suppressed);
-		s->churn_window_ns = now;
-		s->churn_lines = 0;
-		s->churn_suppressed = 0;
-	}
-	if (s->churn_lines >= SINK_CHURN_LOG_BURST) {
-		s->churn_suppressed++;
-		return;
-	}
-	s->churn_lines++;
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	agent_log(level, "%s", msg);
-}
-
-/* ---- timer ---- */
 
 static void arm_timer(struct sink *s, uint64_t delay_ns)
 {
-	struct itimerspec its;
+	int err = clock_timer_arm_in(&s->timer, delay_ns);
 
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)(delay_ns / SINK_NS_PER_SEC);
-	its.it_value.tv_nsec = (long)(delay_ns % SINK_NS_PER_SEC);
-	if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0) {
-		/* Cannot happen with a valid fd and value; if it does the sink
-		 * would stall silently, so say so loudly. */
+	/* Cannot happen with a valid fd and value; if it does the sink would
+	 * stall silently, so say so loudly. */
+	if (err < 0)
 		agent_log(LOG_ERR, "sink %s: cannot arm the reconnect timer: %s",
-			  s->name, strerror(errno));
-		return;
-	}
-	s->timer_armed = true;
+			  s->name, strerror(-err));
 }
-
-/* ---- connection lifecycle ---- */
 
 static void close_fd(struct sink *s)
 {
@@ -333,16 +120,16 @@ static void schedule_reconnect(struct sink *s)
 /* A connect attempt failed (err is the errno). */
 static void connect_failed(struct sink *s, int err)
 {
-	uint64_t now = mono_now_ns();
+	uint64_t now = clock_now_ns();
 
 	close_fd(s);
 	s->fail_streak++;
 	if (s->fail_streak == 1) {
 		/* A listener that keeps coming and going would otherwise log
 		 * this once per cycle. */
-		churn_log(s, LOG_WARN, "sink %s: cannot connect: %s; retrying with backoff "
+		agent_log_limited(&s->churn, clock_now_ns(), LOG_WARN, "sink %s: cannot connect: %s; retrying with backoff "
 			  "(up to every %llu s)", s->name, strerror(err),
-			  (unsigned long long)(BACKOFF_CAP_NS / SINK_NS_PER_SEC));
+			  (unsigned long long)(BACKOFF_CAP_NS / CLOCK_NS_PER_SEC));
 		s->fail_logged_ns = now;
 	} else if (now - s->fail_logged_ns >= SINK_FAIL_LOG_INTERVAL_NS) {
 		agent_log(LOG_WARN, "sink %s: still cannot connect after %u attempts: %s; "
@@ -360,7 +147,7 @@ static void connection_lost(struct sink *s, int err)
 
 	close_fd(s);
 	queue_rewind(&s->q);
-	churn_log(s, LOG_WARN, "sink %s: connection lost: %s; reconnecting%s", s->name,
+	agent_log_limited(&s->churn, clock_now_ns(), LOG_WARN, "sink %s: connection lost: %s; reconnecting%s", s->name,
 		  err ? strerror(err) : "peer hung up",
 		  partial ? " (the partly written record will be sent again whole)" : "");
 	schedule_reconnect(s);
@@ -484,24 +271,14 @@ static void established(struct sink *s)
 	stats_add(STAT_RECONNECTS, 1);
 	backoff_reset(&s->backoff);
 	if (s->fail_streak > 0)
-		churn_log(s, LOG_INFO, "sink %s: connected after %u failed attempt%s; "
+		agent_log_limited(&s->churn, clock_now_ns(), LOG_INFO, "sink %s: connected after %u failed attempt%s; "
 			  "%zu records queued", s->name, s->fail_streak,
 			  s->fail_streak == 1 ? "" : "s", queue_records(&s->q));
 	else
-		churn_log(s, LOG_INFO, "sink %s: connected; %zu records queued", s->name,
+		agent_log_limited(&s->churn, clock_now_ns(), LOG_INFO, "sink %s: connected; %zu records queued", s->name,
 			  queue_records(&s->q));
 	s->fail_streak = 0;
 	flush(s);
-}
-
-static int sock_error(int fd)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		return errno;
-	return err;
 }
 
 static void on_socket(void *ctx, uint32_t events)
@@ -511,7 +288,7 @@ static void on_socket(void *ctx, uint32_t events)
 	if (s->fd < 0)
 		return;
 	if (s->state == SINK_S_CONNECTING) {
-		int err = sock_error(s->fd);
+		int err = sink_sock_error(s->fd);
 
 		if (err == 0 && (events & (EPOLLERR | EPOLLHUP)))
 			err = ECONNREFUSED;
@@ -524,7 +301,7 @@ static void on_socket(void *ctx, uint32_t events)
 	if (s->state != SINK_S_CONNECTED)
 		return;
 	if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-		connection_lost(s, sock_error(s->fd));
+		connection_lost(s, sink_sock_error(s->fd));
 		return;
 	}
 	if (events & EPOLLOUT)
@@ -555,47 +332,12 @@ static void on_chardev(void *ctx, uint32_t events)
 		flush(s);  /* it drops EPOLLOUT once the queue is empty */
 }
 
-/* A tty (a serial line) must pass the frames' bytes through untouched: no
- * newline translation, no flow-control or signal characters, 8 bits, and
- * no modem lines to wait for. */
-static int make_raw(int fd)
+static void connect_chardev(struct sink *s)
 {
-	struct termios t;
+	int err = sink_open_chardev(s->addr.path, s->name, &s->fd);
 
-	if (tcgetattr(fd, &t) < 0)
-		return -1;
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL;
-	return tcsetattr(fd, TCSANOW, &t);
-}
-
-/* open() is the chardev's connect.  O_NONBLOCK also keeps the open of a
- * serial line from waiting for carrier; O_NOCTTY keeps a tty from becoming
- * the agent's controlling terminal. */
-static void open_chardev(struct sink *s)
-{
-	struct stat st;
-
-	s->fd = open(s->addr.path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (s->fd < 0) {
-		/* e.g. ENOENT until the device's driver has created it. */
-		connect_failed(s, errno);
-		return;
-	}
-	if (fstat(s->fd, &st) < 0) {
-		connect_failed(s, errno);
-		return;
-	}
-	if (!S_ISCHR(st.st_mode)) {
-		connect_failed(s, ENODEV);
-		return;
-	}
-	if (isatty(s->fd) && make_raw(s->fd) < 0) {
-		int err = errno;
-
-		agent_log(LOG_ERR, "sink %s: cannot set the tty to raw mode: %s", s->name,
-			  strerror(err));
-		connect_failed(s, err);
+	if (err < 0) {
+		connect_failed(s, -err);
 		return;
 	}
 	if (reactor_add(s->r, s->fd, EPOLLOUT, on_chardev, s) == 0) {
@@ -605,8 +347,7 @@ static void open_chardev(struct sink *s)
 		return;
 	}
 	if (errno != EPERM) {
-		int err = errno;
-
+		err = errno;
 		agent_log(LOG_ERR, "sink %s: cannot watch the device: %s", s->name,
 			  strerror(err));
 		connect_failed(s, err);
@@ -619,45 +360,18 @@ static void open_chardev(struct sink *s)
 
 static void try_connect(struct sink *s)
 {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_un un;
-		struct sockaddr_vm vm;
-	} addr;
-	socklen_t alen;
-	int family = s->addr.kind == SINK_VSOCK ? AF_VSOCK : AF_UNIX;
 	int rc;
 
 	if (s->addr.kind == SINK_CHARDEV) {
-		open_chardev(s);
+		connect_chardev(s);
 		return;
 	}
-	s->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		/* e.g. EAFNOSUPPORT until a vsock transport is loaded: keep
-		 * trying rather than die. */
-		connect_failed(s, errno);
+	rc = sink_open_socket(&s->addr, &s->fd);
+	if (rc < 0) {
+		connect_failed(s, -rc);
 		return;
 	}
-	memset(&addr, 0, sizeof(addr));
-	if (family == AF_VSOCK) {
-		addr.vm.svm_family = AF_VSOCK;
-		addr.vm.svm_cid = s->addr.cid;
-		addr.vm.svm_port = s->addr.port;
-		alen = sizeof(addr.vm);
-	} else {
-		addr.un.sun_family = AF_UNIX;
-		memcpy(addr.un.sun_path, s->addr.path, sizeof(addr.un.sun_path));
-		alen = sizeof(addr.un);
-	}
-	rc = connect(s->fd, &addr.sa, alen);
-	/* An interrupted non-blocking connect carries on in the background,
-	 * exactly like EINPROGRESS. */
-	if (rc < 0 && errno != EINPROGRESS && errno != EINTR) {
-		connect_failed(s, errno);
-		return;
-	}
-	if (reactor_add(s->r, s->fd, rc == 0 ? EPOLLRDHUP : EPOLLOUT | EPOLLRDHUP,
+	if (reactor_add(s->r, s->fd, rc == 1 ? EPOLLRDHUP : EPOLLOUT | EPOLLRDHUP,
 			on_socket, s) < 0) {
 		int err = errno;
 
@@ -667,27 +381,12 @@ static void try_connect(struct sink *s)
 		return;
 	}
 	s->fd_registered = true;
-	if (rc == 0) {
+	if (rc == 1) {
 		established(s);
 	} else {
 		s->state = SINK_S_CONNECTING;
 		s->want_out = true;
 	}
-}
-
-static void on_timer(void *ctx, uint32_t events)
-{
-	struct sink *s = ctx;
-	uint64_t expirations;
-
-	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0 &&
-	    errno != EAGAIN && errno != EINTR)
-		agent_log(LOG_DEBUG, "sink %s: timerfd read: %s", s->name, strerror(errno));
-	s->timer_armed = false;
-	if (s->state == SINK_S_WAIT)
-		try_connect(s);
-	else if (s->state == SINK_S_CONNECTED)
-		flush(s);  /* stdout or a device that cannot be polled */
 }
 
 static void on_stdout(void *ctx, uint32_t events)
@@ -697,7 +396,7 @@ static void on_stdout(void *ctx, uint32_t events)
 	if (s->state != SINK_S_CONNECTED)
 		return;
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		stdout_gone(s, s->stdout_is_socket ? sock_error(s->fd) : EPIPE);
+		stdout_gone(s, s->stdout_is_socket ? sink_sock_error(s->fd) : EPIPE);
 		return;
 	}
 	if (events & EPOLLOUT)
@@ -706,26 +405,10 @@ static void on_stdout(void *ctx, uint32_t events)
 
 static int start_stdout(struct sink *s)
 {
-	struct stat st;
-	struct sigaction sa;
-	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	int err = sink_open_stdout(&s->stdout_is_socket, &s->stdout_saved_flags);
 
-	if (fl < 0)
-		return -1;
-	if (fstat(STDOUT_FILENO, &st) < 0)
-		return -1;
-	s->stdout_is_socket = S_ISSOCK(st.st_mode);
-	if (!(fl & O_NONBLOCK)) {
-		if (fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) < 0)
-			return -1;
-		s->stdout_saved_flags = fl;
-	}
-	if (!s->stdout_is_socket) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_IGN;
-		if (sigemptyset(&sa.sa_mask) < 0 || sigaction(SIGPIPE, &sa, NULL) < 0)
-			return -1;
-	}
+	if (err < 0)
+		return err;
 	s->fd = STDOUT_FILENO;
 	/* Regular files and /dev/null cannot be polled (EPERM): they are
 	 * always writable, and EAGAIN there is retried from the timer. */
@@ -733,65 +416,77 @@ static int start_stdout(struct sink *s)
 		s->fd_registered = true;
 		s->stdout_pollable = true;
 	} else if (errno != EPERM) {
-		return -1;
+		return -errno;
 	}
 	s->state = SINK_S_CONNECTED;
 	return 0;
 }
 
-/* ---- public ---- */
+static void on_timer(void *ctx, uint32_t events)
+{
+	struct sink *s = ctx;
 
-struct sink *sink_create(const struct sink_addr *a, size_t queue_bytes,
-			 struct reactor *r)
+	(void)events;
+	clock_timer_ack(&s->timer);
+	if (s->state == SINK_S_WAIT)
+		try_connect(s);
+	else if (s->state == SINK_S_CONNECTED)
+		flush(s);  /* stdout or a device that cannot be polled */
+}
+
+int sink_create(struct sink **out, const struct sink_addr *a,
+		size_t queue_bytes, struct reactor *r)
 {
 	struct sink *s;
+	int err;
 
-	if (!a || queue_bytes < SINK_QUEUE_MIN_BYTES || queue_bytes > SINK_QUEUE_MAX_BYTES) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (!a || queue_bytes < SINK_QUEUE_MIN_BYTES || queue_bytes > SINK_QUEUE_MAX_BYTES)
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	if (queue_init(&s->q, queue_bytes) < 0) {
-		int err = errno;
-
-		free(s);
-		errno = err;
-		return NULL;
+		err = -errno;
+		goto fail_free;
 	}
 	s->addr = *a;
 	s->addr.path[sizeof(s->addr.path) - 1] = '\0';
-	sink_describe(&s->addr, s->name, sizeof(s->name));
+	sink_addr_describe(&s->addr, s->name, sizeof(s->name));
+	(void)snprintf(s->log_what, sizeof(s->log_what), "sink %s", s->name);
+	s->churn = (struct log_limit)LOG_LIMIT_INIT(s->log_what, SINK_CHURN_LOG_WINDOW_NS,
+						    SINK_CHURN_LOG_BURST);
 	s->r = r;
 	s->state = SINK_S_NEW;
 	s->fd = -1;
-	s->timer_fd = -1;
+	clock_timer_init(&s->timer);
 	s->stdout_saved_flags = -1;
 	backoff_init(&s->backoff, BACKOFF_BASE_NS, BACKOFF_CAP_NS, BACKOFF_JITTER_PCT);
 	/* Agents in VMs booted together share their clocks and pids; the
 	 * kernel's entropy is what keeps their reconnects apart.  Early in
 	 * boot it may not be ready: then the clock is better than nothing. */
 	if (getrandom(&s->rng, sizeof(s->rng), GRND_NONBLOCK) != (ssize_t)sizeof(s->rng))
-		s->rng = mono_now_ns() ^ ((uint64_t)getpid() << 32);
-	return s;
+		s->rng = clock_now_ns() ^ ((uint64_t)getpid() << 32);
+	*out = s;
+	return 0;
+
+fail_free:
+	free(s);
+	return err;
 }
 
 int sink_start(struct sink *s)
 {
-	if (s->state != SINK_S_NEW) {
-		errno = EALREADY;
-		return -1;
-	}
-	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->timer_fd < 0)
-		return -1;
-	if (reactor_add(s->r, s->timer_fd, EPOLLIN, on_timer, s) < 0)
-		return -1;
-	s->timer_registered = true;
+	int err;
+
+	if (s->state != SINK_S_NEW)
+		return -EALREADY;
+	err = clock_timer_open(&s->timer, s->r, on_timer, s);
+	if (err < 0)
+		return err;
 	if (s->addr.kind == SINK_STDOUT) {
-		if (start_stdout(s) < 0)
-			return -1;
+		err = start_stdout(s);
+		if (err < 0)
+			return err;
 		agent_log(LOG_INFO, "sink %s: writing%s", s->name,
 			  s->stdout_pollable ? "" : " (not pollable: plain writes)");
 		return 0;
@@ -808,7 +503,7 @@ void sink_cork(struct sink *s)
 void sink_uncork(struct sink *s)
 {
 	s->corked = false;
-	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer_armed &&
+	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer.armed &&
 	    !queue_empty(&s->q))
 		flush(s);
 }
@@ -817,7 +512,7 @@ bool sink_push(struct sink *s, const uint8_t *rec, size_t len)
 {
 	if (!queue_push(&s->q, rec, len))
 		return false;
-	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer_armed &&
+	if (s->state == SINK_S_CONNECTED && !s->want_out && !s->timer.armed &&
 	    !s->corked)
 		flush(s);
 	else
@@ -855,13 +550,7 @@ void sink_destroy(struct sink *s)
 	} else {
 		close_fd(s);
 	}
-	if (s->timer_fd >= 0) {
-		if (s->timer_registered && reactor_del(s->r, s->timer_fd) < 0)
-			agent_log(LOG_DEBUG, "sink %s: reactor_del: %s", s->name,
-				  strerror(errno));
-		if (close(s->timer_fd) < 0)
-			agent_log(LOG_DEBUG, "sink %s: close: %s", s->name, strerror(errno));
-	}
+	clock_timer_close(&s->timer);
 	queue_fini(&s->q);
 	free(s);
 }

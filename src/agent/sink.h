@@ -46,11 +46,11 @@
 
 #include "cellos_wire.h"
 #include "queue.h"
+#include "sink_addr.h"
 
 struct reactor;
 struct sink;
 
-#define SINK_DEFAULT_URI "vsock:2:9001"
 /* --queue-bytes: default, and the range the CLI accepts.  The minimum
  * holds one largest frame with its queue header.  The default, 256 KiB,
  * holds about 2,200 process frames (116 bytes + header), i.e. 1.7 s of a
@@ -63,40 +63,17 @@ struct sink;
 #define SINK_QUEUE_MIN_BYTES ((size_t)WIRE_MAX_FRAME_BYTES + QUEUE_RECORD_HEADER_BYTES)
 #define SINK_QUEUE_MAX_BYTES ((size_t)1 << 30)
 
-/* sizeof(((struct sockaddr_un *)0)->sun_path) on Linux. */
-#define SINK_PATH_BYTES 108
-/* The largest text sink_describe() writes, with its NUL. */
-#define SINK_DESCRIBE_BYTES (SINK_PATH_BYTES + 16)
-
-struct sink_addr {
-	enum sink_kind { SINK_VSOCK, SINK_UNIX, SINK_STDOUT, SINK_CHARDEV } kind;
-	unsigned int cid, port;       /* SINK_VSOCK */
-	char path[SINK_PATH_BYTES];   /* SINK_UNIX, SINK_CHARDEV; NUL-terminated */
-};
-
-/* Parse a --sink value: "vsock:CID:PORT" (decimal; CID and PORT in
- * 0..4294967294, since 4294967295 is VMADDR_CID_ANY / VMADDR_PORT_ANY and
- * cannot be connected to), "unix:PATH" (PATH not empty, at most 107 bytes),
- * "chardev:PATH" (PATH absolute, at most 107 bytes) or "-" (standard
- * output).  0, or -1 with err (errlen bytes, NUL-terminated)
- * set to one line naming the value and what is allowed, without the option
- * name (the caller prefixes "--sink: "). */
-int sink_parse(const char *uri, struct sink_addr *out, char *err, size_t errlen);
-
-/* "vsock:2:9001", "unix:/run/x.sock", "chardev:/dev/vport0p1" or
- * "standard output", for logs. */
-void sink_describe(const struct sink_addr *a, char *buf, size_t len);
-
 /* Allocate the sink and its queue of queue_bytes (SINK_QUEUE_MIN_BYTES ..
- * SINK_QUEUE_MAX_BYTES).  Opens nothing yet.  NULL with errno (EINVAL for a
- * size out of range, ENOMEM). */
-struct sink *sink_create(const struct sink_addr *a, size_t queue_bytes,
-			 struct reactor *r);
+ * SINK_QUEUE_MAX_BYTES) into *out.  Opens nothing yet.  0, or a negative
+ * errno value (-EINVAL for a size out of range, -ENOMEM). */
+int sink_create(struct sink **out, const struct sink_addr *a,
+		size_t queue_bytes, struct reactor *r);
 
 /* Register with the reactor and make the first connect attempt (or make
  * stdout non-blocking); never blocks.  A listener that is absent is not an
- * error (it is retried).  -1 with errno only for fatal setup errors: no
- * timerfd, the reactor refuses the timer, stdout is not open. */
+ * error (it is retried).  0, or a negative errno value only for fatal
+ * setup errors: no timerfd, the reactor refuses the timer, stdout is not
+ * open. */
 int sink_start(struct sink *s);
 
 /* Queue one whole record and, when connected and the socket is not known

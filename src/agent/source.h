@@ -1,12 +1,38 @@
 /*
- * source.h - the seam between event sources and the rest of the agent.
+ * source.h - the seam between event sources and the rest of the agent,
+ * and the lifecycle every source follows.
  *
- * A source is an fd plus a handler registered in the reactor.  When it has
- * an event it calls pump_emit(); that is the only way into the stream.
- * pump_emit() sanitizes comm, clamps the timestamp so the stream's
- * guest_monotonic_ns is strictly increasing, encodes the frame into the
- * sink's queue (dropping and counting if the queue is full) and never
- * blocks or allocates.  Sources count their own losses with stats_add().
+ * A source is one or more fds plus handlers registered in the reactor
+ * (reactor.h), with its timers from clock.h.  When it has an event it
+ * calls pump_emit(); that is the only way into the stream.  pump_emit()
+ * sanitizes comm, clamps the timestamp so the stream's guest_monotonic_ns
+ * is strictly increasing, encodes the frame into the sink's queue
+ * (dropping and counting if the queue is full) and never blocks or
+ * allocates.  Sources count their own losses with stats_add() (stats.h)
+ * and log through log.h.
+ *
+ * Lifecycle (procsrc, fswatch, audit, and every source added later):
+ *
+ *   int  <source>_start(struct <source> *s, const struct source_env *env,
+ *                       <its configuration>, struct source_msg *msg);
+ *   void <source>_stop(struct <source> *s);
+ *
+ * - The state is a struct the caller (main) owns; no source keeps a
+ *   file-scope singleton.
+ * - _start returns 0 when the source runs: msg->armed holds the probes it
+ *   armed (a mask of 1u << enum wire_probe).  A probe it could not arm
+ *   while others run is the source's to log.  Otherwise it returns a
+ *   negative errno value, msg->text holds one line saying why (without a
+ *   level or program prefix; the caller decides how loud), and nothing is
+ *   left open or registered.
+ * - _stop reads what is already queued (so it still leaves with the
+ *   drain), unregisters, closes and frees.  It is safe on a source whose
+ *   start failed, on a zeroed struct, and twice.
+ *
+ * Error codes are negative errno values throughout the agent (return
+ * -ENOENT, never a positive errno); functions that wrap one system call
+ * (reactor_add) keep that call's -1 with errno.  Cleanup after a failed
+ * step unwinds with goto to labels in reverse order of setup.
  */
 #ifndef CELLOS_AGENT_SOURCE_H
 #define CELLOS_AGENT_SOURCE_H
@@ -15,19 +41,12 @@
 #include <stdint.h>
 
 #include "cellos_wire.h"
+#include "clock.h"
+#include "log.h"
+#include "reactor.h"
+#include "stats.h"
 
-struct reactor;
 struct pump;
-
-/* Called with the epoll events that fired for fd. */
-typedef void (*reactor_fn)(void *ctx, uint32_t events);
-
-/* Register fd (already non-blocking) for events (EPOLLIN, ...).  Returns 0
- * or -1 with errno set. */
-int reactor_add(struct reactor *r, int fd, uint32_t events, reactor_fn fn,
-		void *ctx);
-int reactor_mod(struct reactor *r, int fd, uint32_t events);
-int reactor_del(struct reactor *r, int fd);
 
 /* Hand one event to the stream.  comm_raw is untrusted bytes (len bytes,
  * or up to the first NUL); ts_ns is the event's CLOCK_MONOTONIC time as
@@ -35,49 +54,24 @@ int reactor_del(struct reactor *r, int fd);
 void pump_emit(struct pump *p, enum wire_probe probe, uint32_t pid,
 	       const void *comm_raw, size_t comm_len, uint64_t ts_ns);
 
-/* Health counters, logged when they change, on SIGUSR1 and at exit. */
-enum stat_id {
-	STAT_PRODUCED = 0,       /* frames built by pump_emit */
-	STAT_WRITTEN,            /* frames fully written to the sink */
-	STAT_QUEUED,             /* gauge: frames in the queue now */
-	STAT_DROP_QUEUE_FULL,    /* frames dropped: queue full */
-	STAT_DROP_NETLINK,       /* proc connector messages lost (seq gaps, ENOBUFS) */
-	STAT_DROP_FS_OVERFLOW,   /* fanotify/inotify queue overflows */
-	STAT_DROP_AUDIT,         /* audit records lost (kernel lost counter, ENOBUFS) */
-	STAT_DROP_UNKNOWN,       /* anything else lost */
-	STAT_COMM_UNRESOLVED,    /* events sent with comm "" */
-	STAT_RESYNC,             /* process-table resynchronisations from /proc */
-	STAT_WATCH_LOST,         /* watched paths that disappeared */
-	STAT_RECONNECTS,         /* sink connections established */
-	STAT_COUNT
+/* What every source's start gets from main. */
+struct source_env {
+	struct reactor *r;
+	struct pump *pump;
 };
 
-void stats_add(enum stat_id id, uint64_t n);
-void stats_set(enum stat_id id, uint64_t v);
-uint64_t stats_get(enum stat_id id);
-const char *stats_name(enum stat_id id);
+/* Room for a start's one-line reason (it may quote a path). */
+#define SOURCE_MSG_BYTES 4352
 
-/* Log to stderr as "cellos-telemetry: <level>: <message>". */
-enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
-void agent_log(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* What a source's start says back (see the lifecycle above). */
+struct source_msg {
+	unsigned int armed;             /* probes armed: 1u << enum wire_probe */
+	char text[SOURCE_MSG_BYTES];    /* why it failed; "" when it runs */
+};
 
-/* CLOCK_MONOTONIC now, in ns. */
-uint64_t mono_now_ns(void);
-
-/* Touch every page of buf[0..len) so it is resident now: the agent's
- * memory is allocated and touched at start and never grows after.  (A
- * memset after malloc is turned into calloc by the compiler, which
- * touches nothing.) */
-void agent_prefault(void *buf, size_t len);
-
-/* Timers are timerfds in the reactor.  agent_timer_create() returns a
- * non-blocking CLOCK_MONOTONIC timerfd or -1 with errno set;
- * agent_timer_arm_at() arms it to fire once at the absolute time abs_ns
- * (0 disarms); agent_timer_ack() consumes an expiry.  Each returns 0 or -1
- * with errno set. */
-int agent_timer_create(void);
-int agent_timer_arm_at(int tfd, uint64_t abs_ns);
-int agent_timer_ack(int tfd);
+/* Set msg->text (printf-style); returns err, so a failing start can
+ * `return source_fail(msg, -ENOENT, "...", ...)`. */
+int source_fail(struct source_msg *msg, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif /* CELLOS_AGENT_SOURCE_H */

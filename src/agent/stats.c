@@ -1,16 +1,10 @@
 /*
- * stats.c - counters, log lines, clocks and timer helpers shared by every
- * module of the agent.
+ * stats.c - the health counters and their summary line (see stats.h).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/timerfd.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "stats.h"
 
@@ -18,8 +12,6 @@ static uint64_t counters[STAT_COUNT];
 static uint64_t logged[STAT_COUNT];   /* values at the last summary */
 static uint64_t last_summary_ns;
 static bool summary_done;
-static enum log_level max_level = LOG_INFO;
-static const char *prog_name = "cellos-telemetry";
 
 /* Keys of the counters line; stable, scripts parse them. */
 static const char *const names[STAT_COUNT] = {
@@ -90,7 +82,7 @@ size_t stats_format(char *buf, size_t cap)
 
 void stats_log(enum log_level level)
 {
-	char line[512];
+	char line[STATS_LINE_BYTES];
 
 	stats_format(line, sizeof(line));
 	agent_log(level, "%s", line);
@@ -107,127 +99,4 @@ bool stats_log_if_changed(uint64_t now_ns)
 	last_summary_ns = now_ns;
 	stats_log(LOG_INFO);
 	return true;
-}
-
-void log_set_level(enum log_level max)
-{
-	max_level = max;
-}
-
-enum log_level log_get_level(void)
-{
-	return max_level;
-}
-
-void log_set_prog(const char *prog)
-{
-	prog_name = prog;
-}
-
-static const char *level_name(enum log_level level)
-{
-	switch (level) {
-	case LOG_ERR: return "error";
-	case LOG_WARN: return "warning";
-	case LOG_INFO: return "info";
-	case LOG_DEBUG: return "debug";
-	}
-	return "info";
-}
-
-void agent_log(enum log_level level, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n, m;
-
-	if (level > max_level)
-		return;
-	n = snprintf(line, sizeof(line), "%s: %s: ", prog_name,
-		     level_name(level));
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
-	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (m < 0)
-		return;
-	size_t len = (size_t)n + (size_t)m;
-	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;
-	line[len++] = '\n';
-	/* One write per line; a failed log write has nowhere to be
-	 * reported, so it is deliberately ignored after EINTR retries. */
-	ssize_t w;
-	do {
-		w = write(STDERR_FILENO, line, len);
-	} while (w < 0 && errno == EINTR);
-}
-
-bool ratelimit_pass(struct ratelimit *rl, uint64_t now_ns,
-		    uint64_t *suppressed_out)
-{
-	if (rl->used && now_ns - rl->last_ns < rl->interval_ns) {
-		rl->suppressed++;
-		return false;
-	}
-	if (suppressed_out)
-		*suppressed_out = rl->suppressed;
-	rl->suppressed = 0;
-	rl->last_ns = now_ns;
-	rl->used = true;
-	return true;
-}
-
-/* Smaller than any page size. */
-#define PREFAULT_STEP 4096
-
-void agent_prefault(void *buf, size_t len)
-{
-	volatile uint8_t *b = buf;
-
-	for (size_t i = 0; i < len; i += PREFAULT_STEP)
-		b[i] = 0;
-}
-
-uint64_t mono_now_ns(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-int agent_timer_create(void)
-{
-	return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-}
-
-int agent_timer_arm_at(int tfd, uint64_t abs_ns)
-{
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	if (abs_ns != 0) {
-		its.it_value.tv_sec = (time_t)(abs_ns / 1000000000ULL);
-		its.it_value.tv_nsec = (long)(abs_ns % 1000000000ULL);
-		/* An all-zero it_value would disarm: never ask for time 0. */
-		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-			its.it_value.tv_nsec = 1;
-	}
-	return timerfd_settime(tfd, abs_ns ? TFD_TIMER_ABSTIME : 0, &its, NULL);
-}
-
-int agent_timer_ack(int tfd)
-{
-	uint64_t expirations;
-	ssize_t n;
-
-	do {
-		n = read(tfd, &expirations, sizeof(expirations));
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 && errno != EAGAIN)
-		return -1;
-	return 0;
 }

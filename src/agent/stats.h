@@ -1,13 +1,13 @@
 /*
- * stats.h - the agent's health counters and its log.
+ * stats.h - the agent's health counters.
  *
- * The counters themselves (stats_add/set/get/name) and agent_log() are
- * declared in source.h because every source uses them.  This header adds
- * what only main needs: the log level, the counters line and the
- * rate-limited "log when changed" check.
+ * Every module counts what it produced and lost with stats_add/stats_set;
+ * main logs the summary line when the counters changed (at most once per
+ * STATS_LOG_INTERVAL_NS), on SIGUSR1 and at exit.  The keys of the line
+ * are stable: scripts and tests parse them.
  *
- * Promises: no allocation; one log line is one write(2) to stderr, so
- * lines from concurrent processes never interleave mid-line.
+ * Promises: no allocation; the counters are exact (logging never drops a
+ * count).
  */
 #ifndef CELLOS_AGENT_STATS_H
 #define CELLOS_AGENT_STATS_H
@@ -16,17 +16,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "source.h"
+#include "log.h"
 
 /* Minimum time between two "counters changed" lines. */
 #define STATS_LOG_INTERVAL_NS (1000ULL * 1000 * 1000)
+/* Room for the summary line. */
+#define STATS_LINE_BYTES 512
 
-/* Messages above this level are not printed (default LOG_INFO). */
-void log_set_level(enum log_level max);
-enum log_level log_get_level(void);
+enum stat_id {
+	STAT_PRODUCED = 0,       /* frames built by pump_emit */
+	STAT_WRITTEN,            /* frames fully written to the sink */
+	STAT_QUEUED,             /* gauge: frames in the queue now */
+	STAT_DROP_QUEUE_FULL,    /* frames dropped: queue full */
+	STAT_DROP_NETLINK,       /* proc connector messages lost (seq gaps, ENOBUFS) */
+	STAT_DROP_FS_OVERFLOW,   /* fanotify/inotify queue overflows */
+	STAT_DROP_AUDIT,         /* audit records lost (kernel lost counter, ENOBUFS) */
+	STAT_DROP_UNKNOWN,       /* anything else lost */
+	STAT_COMM_UNRESOLVED,    /* events sent with comm "" */
+	STAT_RESYNC,             /* process-table resynchronisations from /proc */
+	STAT_WATCH_LOST,         /* watched paths that disappeared */
+	STAT_RECONNECTS,         /* sink connections established */
+	STAT_COUNT
+};
 
-/* Program name used in log lines (default "cellos-telemetry"). */
-void log_set_prog(const char *prog);
+void stats_add(enum stat_id id, uint64_t n);
+void stats_set(enum stat_id id, uint64_t v);
+uint64_t stats_get(enum stat_id id);
+const char *stats_name(enum stat_id id);
 
 /* Write the one-line counter summary, "counters: produced=N written=N ...",
  * into buf (always NUL-terminated when cap > 0).  Returns its length. */
@@ -42,21 +58,5 @@ bool stats_log_if_changed(uint64_t now_ns);
 
 /* Reset every counter to 0 (for tests). */
 void stats_reset(void);
-
-/* A simple rate limit for repeated runtime warnings: at most one line per
- * interval; lines suppressed in between are counted and reported with the
- * next one that passes. */
-struct ratelimit {
-	uint64_t interval_ns;
-	uint64_t last_ns;
-	uint64_t suppressed;
-	bool used;
-};
-#define RATELIMIT_INIT(ns) { (ns), 0, 0, false }
-
-/* Returns true when a line may be logged now; *suppressed_out (may be
- * NULL) gets the number of lines dropped since the last one. */
-bool ratelimit_pass(struct ratelimit *rl, uint64_t now_ns,
-		    uint64_t *suppressed_out);
 
 #endif /* CELLOS_AGENT_STATS_H */

@@ -6,9 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -23,25 +21,41 @@
 #define TS_REQ_BYTES 512
 #define TS_CPULIST_BYTES 256
 
+/* The next datagram from the kernel, within TASKSTATS_SETUP_TIMEOUT_MS.
+ * 0 with *len set, or a negative errno value. */
 static int wait_reply(struct taskstats_src *t, uint8_t *buf, size_t cap,
-		      ssize_t *len)
+		      size_t *len)
 {
-	struct pollfd p = { .fd = t->fd, .events = POLLIN };
+	struct pollfd p = { .fd = t->sock.fd, .events = POLLIN };
 
 	for (;;) {
-		int r = poll(&p, 1, TASKSTATS_SETUP_TIMEOUT_MS);
-		if (r < 0 && errno == EINTR)
-			continue;
+		int r = nlsock_recv(&t->sock, buf, cap, len);
+		if (r == 1)
+			return 0;
+		if (r < 0 && r != -ENOBUFS)
+			return r;
+		r = poll(&p, 1, TASKSTATS_SETUP_TIMEOUT_MS);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+	}
+}
+
+/* Feed replies to seq into cb until the ack.  0 or a negative errno. */
+static int run_reply(struct taskstats_src *t, uint8_t *buf, size_t cap,
+		     uint32_t seq, mnl_cb_t cb, void *data)
+{
+	for (;;) {
+		size_t len;
+		int r = wait_reply(t, buf, cap, &len);
 		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		*len = mnl_socket_recvfrom(t->nl, buf, cap);
-		if (*len < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		return *len < 0 ? -1 : 0;
+			return r;
+		r = mnl_cb_run(buf, len, seq, t->sock.portid, cb, data);
+		if (r < 0)
+			return -errno;  /* errno from the kernel's NLMSG_ERROR */
+		if (r == MNL_CB_STOP)
+			return 0;       /* the ack */
 	}
 }
 
@@ -65,7 +79,6 @@ static int resolve_family(struct taskstats_src *t, uint8_t *buf, size_t cap)
 	uint32_t seq = 1;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
-	ssize_t len;
 
 	nlh->nlmsg_type = GENL_ID_CTRL;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -74,44 +87,36 @@ static int resolve_family(struct taskstats_src *t, uint8_t *buf, size_t cap)
 	g->cmd = CTRL_CMD_GETFAMILY;
 	g->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, TASKSTATS_GENL_NAME);
-	if (mnl_socket_sendto(t->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
+	if (mnl_socket_sendto(t->sock.nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
 	t->family = 0;
-	for (;;) {
-		if (wait_reply(t, buf, cap, &len) < 0)
-			return -1;
-		int r = mnl_cb_run(buf, (size_t)len, seq, t->portid, family_cb,
-				   &t->family);
-		if (r < 0)
-			return -1;     /* errno from the kernel's NLMSG_ERROR */
-		if (r == MNL_CB_STOP)
-			break;         /* the ack */
-	}
-	if (t->family == 0) {
-		errno = ENOENT;
-		return -1;
-	}
-	return 0;
+	int err = run_reply(t, buf, cap, seq, family_cb, &t->family);
+	if (err < 0)
+		return err;
+	return t->family == 0 ? -ENOENT : 0;
 }
 
-/* The kernel rejects a mask naming impossible CPUs: use its own list. */
+/* The kernel rejects a mask naming impossible CPUs: use its own list.
+ * 0 or a negative errno value. */
 static int possible_cpus(char *out, size_t cap)
 {
 	int fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
+	int err;
 
 	if (fd < 0)
-		return -1;
+		return -errno;
 	do {
 		n = read(fd, out, cap - 1);
 	} while (n < 0 && errno == EINTR);
+	err = n < 0 ? -errno : 0;
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return err < 0 ? err : -ENODATA;
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
 		n--;
 	out[n] = '\0';
-	return n > 0 ? 0 : -1;
+	return n > 0 ? 0 : -ENODATA;
 }
 
 static int register_cpumask(struct taskstats_src *t, uint8_t *buf, size_t cap)
@@ -120,10 +125,10 @@ static int register_cpumask(struct taskstats_src *t, uint8_t *buf, size_t cap)
 	uint32_t seq = 2;
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
-	ssize_t len;
+	int err = possible_cpus(cpus, sizeof(cpus));
 
-	if (possible_cpus(cpus, sizeof(cpus)) < 0)
-		return -1;
+	if (err < 0)
+		return err;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = t->family;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -132,54 +137,33 @@ static int register_cpumask(struct taskstats_src *t, uint8_t *buf, size_t cap)
 	g->cmd = TASKSTATS_CMD_GET;
 	g->version = TASKSTATS_GENL_VERSION;
 	mnl_attr_put_strz(nlh, TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, cpus);
-	if (mnl_socket_sendto(t->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	for (;;) {
-		if (wait_reply(t, buf, cap, &len) < 0)
-			return -1;
-		int r = mnl_cb_run(buf, (size_t)len, seq, t->portid, NULL, NULL);
-		if (r < 0)
-			return -1;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
+	if (mnl_socket_sendto(t->sock.nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return run_reply(t, buf, cap, seq, NULL, NULL);
 }
 
 int taskstats_open(struct taskstats_src *t, struct procmodel *pm, int rcvbuf)
 {
 	uint8_t req[TS_REQ_BYTES] __attribute__((aligned(4)));
-	int e;
+	int err;
 
 	memset(t, 0, sizeof(*t));
-	t->fd = -1;
 	t->pm = pm;
-	t->bufs = malloc(TASKSTATS_BATCH * sizeof(*t->bufs));
-	if (!t->bufs)
-		return -1;
-	/* Resident now, not as bursts grow (see ptable_init). */
-	agent_prefault(t->bufs, TASKSTATS_BATCH * sizeof(*t->bufs));
-	t->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!t->nl)
-		goto fail;
-	if (mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	t->fd = mnl_socket_get_fd(t->nl);
-	t->portid = mnl_socket_get_portid(t->nl);
-	if (rcvbuf > 0 &&
-	    setsockopt(t->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
-	    setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+	err = nlsock_open(&t->sock, NETLINK_GENERIC, 0, TASKSTATS_BATCH,
+			  TASKSTATS_DGRAM_BYTES);
+	if (err < 0)
+		return err;
+	if (rcvbuf > 0 && (err = nlsock_set_rcvbuf(&t->sock, rcvbuf)) < 0)
 		agent_log(LOG_WARN, "taskstats: cannot size receive buffer: %s",
-			  strerror(errno));
-	if (resolve_family(t, t->bufs[0], TASKSTATS_DGRAM_BYTES) < 0)
-		goto fail;
-	if (register_cpumask(t, req, sizeof(req)) < 0)
-		goto fail;
+			  strerror(-err));
+	err = resolve_family(t, t->sock.bufs, TASKSTATS_DGRAM_BYTES);
+	if (err == 0)
+		err = register_cpumask(t, req, sizeof(req));
+	if (err < 0) {
+		taskstats_close(t);
+		return err;
+	}
 	return 0;
-fail:
-	e = errno;
-	taskstats_close(t);
-	errno = e;
-	return -1;
 }
 
 struct aggr {
@@ -238,57 +222,21 @@ void taskstats_parse(struct taskstats_src *t, const void *buf, size_t len)
 	}
 }
 
+static void on_datagram(void *ctx, const void *buf, size_t len)
+{
+	taskstats_parse(ctx, buf, len);
+}
+
 size_t taskstats_drain(struct taskstats_src *t)
 {
-	struct mmsghdr msgs[TASKSTATS_BATCH];
-	struct iovec iov[TASKSTATS_BATCH];
-	struct sockaddr_nl addr[TASKSTATS_BATCH];
-	size_t total = 0;
+	/* Records lost to an overrun (counted in sock.overruns) leave those
+	 * processes' comm unresolved, which is counted per event. */
+	const struct nlsock_handlers h = { .datagram = on_datagram, .ctx = t };
 
-	if (!t->nl)
-		return 0;
-	for (;;) {
-		memset(msgs, 0, sizeof(msgs));
-		for (int i = 0; i < TASKSTATS_BATCH; i++) {
-			iov[i].iov_base = t->bufs[i];
-			iov[i].iov_len = TASKSTATS_DGRAM_BYTES;
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &addr[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(addr[i]);
-		}
-		int n = recvmmsg(t->fd, msgs, TASKSTATS_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				/* Records lost: those processes' comm may go
-				 * unresolved, which is counted per event. */
-				t->overruns++;
-				continue;
-			}
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			if (addr[i].nl_pid != 0 ||
-			    (msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-				continue;
-			taskstats_parse(t, t->bufs[i], msgs[i].msg_len);
-		}
-		total += (size_t)n;
-		if (n < TASKSTATS_BATCH)
-			break;
-	}
-	return total;
+	return nlsock_drain(&t->sock, &h);
 }
 
 void taskstats_close(struct taskstats_src *t)
 {
-	if (t->nl) {
-		mnl_socket_close(t->nl);
-		t->nl = NULL;
-	}
-	t->fd = -1;
-	free(t->bufs);
-	t->bufs = NULL;
+	nlsock_close(&t->sock);
 }

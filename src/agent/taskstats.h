@@ -14,9 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nlsock.h"
 #include "procmodel.h"
 
-/* Records per recvmmsg (the drain loops while batches come back full):
+/* Records per batch read (the drain loops while batches come back full):
  * the agent reads every 10 ms under load, when a storm of 1,000 exits/s
  * has queued about ten; each buffer is resident from the start. */
 #define TASKSTATS_BATCH 16
@@ -26,19 +27,15 @@
 #define TASKSTATS_SETUP_TIMEOUT_MS 1000
 
 struct taskstats_src {
-	struct mnl_socket *nl;
-	int fd;
+	struct nlsock sock;
 	uint16_t family;
-	uint32_t portid;
 	struct procmodel *pm;
 	uint64_t records;
-	uint64_t overruns;
-	uint8_t (*bufs)[TASKSTATS_DGRAM_BYTES];
 };
 
 /* Open the socket, resolve the family and register for exits on every
- * possible CPU.  Returns 0, or -1 with errno set (the agent then runs
- * without it: comm of gone processes is unresolved). */
+ * possible CPU.  Returns 0, or a negative errno value (the agent then
+ * runs without it: comm of gone processes is unresolved). */
 int taskstats_open(struct taskstats_src *t, struct procmodel *pm, int rcvbuf);
 
 /* Parse one datagram of exit records (unit tests call it directly). */

@@ -10,14 +10,14 @@
 
 #define LOG_LINE_MAX 512
 
-void wexec_log(const char *level, const char *fmt, ...)
+void gate_log(const char *level, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX];
 	int saved = errno;
 	va_list ap;
 	int n, m;
 
-	n = snprintf(line, sizeof line, "%s: %s: ", WEXEC_PROG, level);
+	n = snprintf(line, sizeof line, "%s: %s: ", GATE_PROG, level);
 	if (n < 0 || (size_t)n >= sizeof line)
 		n = 0;
 	va_start(ap, fmt);

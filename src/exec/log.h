@@ -6,9 +6,9 @@
 #ifndef CELLOS_EXEC_LOG_H
 #define CELLOS_EXEC_LOG_H
 
-#define WEXEC_PROG "cellos-workload-exec"
+#define GATE_PROG "cellos-workload-exec"
 
-void wexec_log(const char *level, const char *fmt, ...)
+void gate_log(const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #endif

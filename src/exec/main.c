@@ -24,7 +24,7 @@
 #define EXIT_NOT_FOUND 127
 
 static const char usage_text[] =
-	"Usage: " WEXEC_PROG " [OPTIONS] -- PROGRAM [ARGS...]\n"
+	"Usage: " GATE_PROG " [OPTIONS] -- PROGRAM [ARGS...]\n"
 	"Run PROGRAM behind a seccomp filter that refuses signals, ptrace and\n"
 	"the other pid-addressed calls aimed at the protected processes.\n"
 	"\n"
@@ -51,46 +51,46 @@ static int run_workload(void *arg)
 	int rc = gate_filter_load(w->filter);
 
 	if (rc < 0) {
-		wexec_log("error", "cannot load the seccomp filter: %s", strerror(-rc));
+		gate_log("error", "cannot load the seccomp filter: %s", strerror(-rc));
 		return EX_OSERR;
 	}
 	execvp(w->argv[0], w->argv);
 	if (errno == ENOENT) {
-		wexec_log("error", "%s: not found", w->argv[0]);
+		gate_log("error", "%s: not found", w->argv[0]);
 		return EXIT_NOT_FOUND;
 	}
-	wexec_log("error", "%s: cannot execute: %s", w->argv[0], strerror(errno));
+	gate_log("error", "%s: cannot execute: %s", w->argv[0], strerror(errno));
 	return EXIT_CANNOT_EXECUTE;
 }
 
 static void report_notes(const struct gate_notes *notes)
 {
 	for (size_t i = 0; i < notes->n_missing; i++)
-		wexec_log("warning", "--protect: pid %d does not exist; its number is protected anyway",
+		gate_log("warning", "--protect: pid %d does not exist; its number is protected anyway",
 			  (int)notes->missing[i]);
 	for (size_t i = 0; i < notes->n_unlisted; i++)
-		wexec_log("warning", "--protect: cannot list the threads of pid %d (is /proc mounted?); only its main thread is protected",
+		gate_log("warning", "--protect: cannot list the threads of pid %d (is /proc mounted?); only its main thread is protected",
 			  (int)notes->unlisted[i]);
 }
 
 int main(int argc, char **argv)
 {
-	struct wexec_options opts;
+	struct gate_options opts;
 	struct gate_spec spec;
 	struct gate_notes notes;
 	struct workload w;
-	char err[WEXEC_ERR_MAX];
+	char err[GATE_ERR_MAX];
 	int rc;
 
-	switch (wexec_parse_options(argc, argv, wexec_pid_max(), &opts, err, sizeof err)) {
-	case WEXEC_PARSE_HELP:
+	switch (gate_parse_options(argc, argv, gate_pid_max(), &opts, err, sizeof err)) {
+	case GATE_PARSE_HELP:
 		fputs(usage_text, stdout);
 		return fflush(stdout) == 0 ? 0 : EX_IOERR;
-	case WEXEC_PARSE_VERSION:
-		puts(WEXEC_PROG " " PACKAGE_VERSION);
+	case GATE_PARSE_VERSION:
+		puts(GATE_PROG " " PACKAGE_VERSION);
 		return fflush(stdout) == 0 ? 0 : EX_IOERR;
-	case WEXEC_PARSE_ERROR:
-		wexec_log("error", "%s (try --help)", err);
+	case GATE_PARSE_ERROR:
+		gate_log("error", "%s (try --help)", err);
 		return EX_USAGE;
 	default:
 		break;
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 	spec.action = opts.action;
 	rc = gate_collect(&spec, opts.protect, opts.n_protect, opts.pid_namespace, &notes);
 	if (rc < 0) {
-		wexec_log("error", "--protect: the protected processes have more than %d threads or %d process groups in all",
+		gate_log("error", "--protect: the protected processes have more than %d threads or %d process groups in all",
 			  GATE_MAX_TARGETS, GATE_MAX_GROUPS);
 		return EX_USAGE;
 	}
@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 
 	rc = gate_filter_build(&spec, &w.filter);
 	if (rc < 0) {
-		wexec_log("error", "cannot build the seccomp filter: %s", strerror(-rc));
+		gate_log("error", "cannot build the seccomp filter: %s", strerror(-rc));
 		return EX_OSERR;
 	}
 	w.argv = opts.program;

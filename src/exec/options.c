@@ -27,7 +27,7 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-long wexec_pid_max(void)
+long gate_pid_max(void)
 {
 	char buf[PID_MAX_BUF];
 	ssize_t n;
@@ -37,19 +37,19 @@ long wexec_pid_max(void)
 
 	fd = open(PID_MAX_PATH, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return WEXEC_PID_MAX_LIMIT;
+		return GATE_PID_MAX_LIMIT;
 	do
 		n = read(fd, buf, sizeof buf - 1);
 	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n <= 0)
-		return WEXEC_PID_MAX_LIMIT;
+		return GATE_PID_MAX_LIMIT;
 	buf[n] = '\0';
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (errno || end == buf || (*end != '\n' && *end != '\0') ||
-	    v < 2 || v > WEXEC_PID_MAX_LIMIT)
-		return WEXEC_PID_MAX_LIMIT;
+	    v < 2 || v > GATE_PID_MAX_LIMIT)
+		return GATE_PID_MAX_LIMIT;
 	return v;
 }
 
@@ -74,7 +74,7 @@ static int parse_pid(const char *start, const char *end, long pid_max,
 	return 0;
 }
 
-int wexec_parse_pid_list(const char *s, long pid_max, pid_t *out, size_t max,
+int gate_parse_pid_list(const char *s, long pid_max, pid_t *out, size_t max,
 			 size_t *n, char *err, size_t errlen)
 {
 	const char *p = s;
@@ -131,8 +131,8 @@ static int parse_action(const char *s, enum gate_action *action, char *err,
 	return -1;
 }
 
-int wexec_parse_options(int argc, char **argv, long pid_max,
-			struct wexec_options *opts, char *err, size_t errlen)
+int gate_parse_options(int argc, char **argv, long pid_max,
+			struct gate_options *opts, char *err, size_t errlen)
 {
 	bool protect_given = false;
 	int c;
@@ -150,26 +150,26 @@ int wexec_parse_options(int argc, char **argv, long pid_max,
 			if (!protect_given)
 				opts->n_protect = 0;
 			protect_given = true;
-			if (wexec_parse_pid_list(optarg, pid_max, opts->protect,
-						 WEXEC_MAX_PROTECT, &opts->n_protect,
+			if (gate_parse_pid_list(optarg, pid_max, opts->protect,
+						 GATE_MAX_PROTECT, &opts->n_protect,
 						 err, errlen) < 0)
-				return WEXEC_PARSE_ERROR;
+				return GATE_PARSE_ERROR;
 			break;
 		case OPT_ACTION:
 			if (parse_action(optarg, &opts->action, err, errlen) < 0)
-				return WEXEC_PARSE_ERROR;
+				return GATE_PARSE_ERROR;
 			break;
 		case OPT_PID_NAMESPACE:
 			opts->pid_namespace = true;
 			break;
 		case 'h':
-			return WEXEC_PARSE_HELP;
+			return GATE_PARSE_HELP;
 		case 'V':
-			return WEXEC_PARSE_VERSION;
+			return GATE_PARSE_VERSION;
 		case ':':
 			snprintf(err, errlen, "option '%.*s' needs a value",
 				 QUOTE_MAX, argv[optind - 1]);
-			return WEXEC_PARSE_ERROR;
+			return GATE_PARSE_ERROR;
 		default:
 			if (optopt == OPT_PID_NAMESPACE ||
 			    ((optopt == 'h' || optopt == 'V') &&
@@ -181,7 +181,7 @@ int wexec_parse_options(int argc, char **argv, long pid_max,
 			else
 				snprintf(err, errlen, "unknown option '%.*s'",
 					 QUOTE_MAX, argv[optind - 1]);
-			return WEXEC_PARSE_ERROR;
+			return GATE_PARSE_ERROR;
 		}
 	}
 	if (!protect_given) {
@@ -191,8 +191,8 @@ int wexec_parse_options(int argc, char **argv, long pid_max,
 	if (optind >= argc) {
 		snprintf(err, errlen, "no PROGRAM given: usage: %s [OPTIONS] -- PROGRAM [ARGS...]",
 			 "cellos-workload-exec");
-		return WEXEC_PARSE_ERROR;
+		return GATE_PARSE_ERROR;
 	}
 	opts->program = argv + optind;
-	return WEXEC_PARSE_RUN;
+	return GATE_PARSE_RUN;
 }

@@ -27,24 +27,24 @@ static const int forwarded[] = {
 static int mount_own_proc(void)
 {
 	if (unshare(CLONE_NEWNS) < 0) {
-		wexec_log("error", "--pid-namespace: unshare(CLONE_NEWNS): %s", strerror(errno));
+		gate_log("error", "--pid-namespace: unshare(CLONE_NEWNS): %s", strerror(errno));
 		return -1;
 	}
 	/* Keep the new /proc from propagating back to the parent's mounts. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		wexec_log("error", "--pid-namespace: making mounts private: %s", strerror(errno));
+		gate_log("error", "--pid-namespace: making mounts private: %s", strerror(errno));
 		return -1;
 	}
 	/* The inherited /proc shows the parent namespace: detach it rather
 	 * than cover it, so that unmounting ours cannot uncover it.  EINVAL:
 	 * nothing was mounted there. */
 	if (umount2("/proc", MNT_DETACH) < 0 && errno != EINVAL) {
-		wexec_log("error", "--pid-namespace: unmounting the inherited /proc: %s",
+		gate_log("error", "--pid-namespace: unmounting the inherited /proc: %s",
 			  strerror(errno));
 		return -1;
 	}
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		wexec_log("error", "--pid-namespace: mounting /proc: %s", strerror(errno));
+		gate_log("error", "--pid-namespace: mounting /proc: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -54,11 +54,11 @@ static int child_main(int (*run)(void *), void *arg, const sigset_t *oldmask)
 {
 	/* Without the relay nobody would reap or relay this namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
-		wexec_log("error", "--pid-namespace: prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+		gate_log("error", "--pid-namespace: prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
 		return EX_OSERR;
 	}
 	if (sigprocmask(SIG_SETMASK, oldmask, NULL) < 0) {
-		wexec_log("error", "--pid-namespace: sigprocmask: %s", strerror(errno));
+		gate_log("error", "--pid-namespace: sigprocmask: %s", strerror(errno));
 		return EX_OSERR;
 	}
 	if (mount_own_proc() < 0)
@@ -86,14 +86,14 @@ static int relay(pid_t child, const sigset_t *set)
 		if (sig < 0) {
 			if (errno == EINTR)
 				continue;
-			wexec_log("error", "--pid-namespace: sigwaitinfo: %s", strerror(errno));
+			gate_log("error", "--pid-namespace: sigwaitinfo: %s", strerror(errno));
 			/* Cannot relay any more: wait for the child plainly. */
 			sig = SIGCHLD;
 			block = true;
 		}
 		if (sig != SIGCHLD) {
 			if (kill(child, sig) < 0 && errno != ESRCH)
-				wexec_log("warning", "forwarding signal %d: %s", sig, strerror(errno));
+				gate_log("warning", "forwarding signal %d: %s", sig, strerror(errno));
 			continue;
 		}
 		for (;;) {
@@ -103,7 +103,7 @@ static int relay(pid_t child, const sigset_t *set)
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0) {
-				wexec_log("error", "--pid-namespace: waitpid: %s", strerror(errno));
+				gate_log("error", "--pid-namespace: waitpid: %s", strerror(errno));
 				return EX_OSERR;
 			}
 			if (r == child)
@@ -125,7 +125,7 @@ int gate_pidns_run(int (*run)(void *), void *arg)
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&set, forwarded[i]);
 	if (sigprocmask(SIG_BLOCK, &set, &oldmask) < 0) {
-		wexec_log("error", "--pid-namespace: sigprocmask: %s", strerror(errno));
+		gate_log("error", "--pid-namespace: sigprocmask: %s", strerror(errno));
 		return -1;
 	}
 	/* clone(CLONE_NEWPID) rather than unshare + fork: unshare would leave
@@ -136,7 +136,7 @@ int gate_pidns_run(int (*run)(void *), void *arg)
 	child = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | SIGCHLD),
 			       NULL, NULL, NULL, NULL);
 	if (child < 0) {
-		wexec_log("error", "--pid-namespace: clone(CLONE_NEWPID): %s%s", strerror(errno),
+		gate_log("error", "--pid-namespace: clone(CLONE_NEWPID): %s%s", strerror(errno),
 			  errno == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		return -1;

@@ -8,26 +8,28 @@
 #include "recv/decode.h"
 #include "recv/log.h"
 
-void recv_stamp_now(char buf[RECV_STAMP_BYTES])
+void recv_stamp_now(struct recv_stamp *st)
 {
-	struct timespec ts;
-
 	/* CLOCK_REALTIME cannot fail with a valid pointer; should it, the
 	 * epoch is an honest "unknown" that still parses. */
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0) {
-		ts.tv_sec = 0;
-		ts.tv_nsec = 0;
+	if (clock_gettime(CLOCK_REALTIME, &st->ts) < 0) {
+		st->ts.tv_sec = 0;
+		st->ts.tv_nsec = 0;
 	}
-	if (recv_timefmt_rfc3339(&ts, buf) == 0)
-		memcpy(buf, "1970-01-01T00:00:00.000000000Z",
+	if (recv_timefmt_rfc3339(&st->ts, st->rfc3339) == 0)
+		memcpy(st->rfc3339, "1970-01-01T00:00:00.000000000Z",
 		       sizeof("1970-01-01T00:00:00.000000000Z"));
+	if (recv_timefmt_local_ms(&st->ts, st->local) == 0)
+		memcpy(st->local, "??:??:??.???", sizeof("??:??:??.???"));
 }
 
 static enum recv_decode_result report_error(struct recv_ctx *c, uint64_t conn,
-					    const char *stamp,
+					    const struct recv_stamp *stamp,
 					    const struct wire_error_detail *d)
 {
 	recv_stats_count_error(&c->stats, d->code);
+	if (c->summary != NULL)
+		recv_summary_error(c->summary, d->code);
 	if (recv_output_error(c->out, stamp, conn, d) < 0)
 		return RECV_DECODE_IO_ERROR;
 	return RECV_DECODE_MORE;
@@ -35,7 +37,8 @@ static enum recv_decode_result report_error(struct recv_ctx *c, uint64_t conn,
 
 enum recv_decode_result recv_decode_feed(struct recv_ctx *c,
 					 struct wire_stream *s, uint64_t conn,
-					 const char *stamp, const uint8_t *data,
+					 const struct recv_stamp *stamp,
+					 const uint8_t *data,
 					 size_t len, uint64_t *frames)
 {
 	*frames = 0;
@@ -77,6 +80,9 @@ enum recv_decode_result recv_decode_feed(struct recv_ctx *c,
 		case WIRE_STREAM_FRAME:
 			(*frames)++;
 			c->stats.frames++;
+			if (c->summary != NULL)
+				recv_summary_frame(c->summary, &stamp->ts, conn,
+						   &ev);
 			if (recv_output_frame(c->out, stamp, conn, &ev) < 0)
 				return RECV_DECODE_IO_ERROR;
 			if (c->opts->count != 0 &&
@@ -106,7 +112,8 @@ enum recv_decode_result recv_decode_feed(struct recv_ctx *c,
 
 enum recv_decode_result recv_decode_end(struct recv_ctx *c,
 					const struct wire_stream *s,
-					uint64_t conn, const char *stamp)
+					uint64_t conn,
+					const struct recv_stamp *stamp)
 {
 	struct wire_error_detail d;
 
@@ -119,4 +126,38 @@ enum recv_decode_result recv_decode_end(struct recv_ctx *c,
 		return RECV_DECODE_MORE;
 	d.code = e;
 	return report_error(c, conn, stamp, &d);
+}
+
+enum recv_decode_result recv_stream_opened(struct recv_ctx *c, uint64_t conn,
+					   const struct recv_stamp *stamp)
+{
+	if (c->summary != NULL)
+		recv_summary_conn_open(c->summary, conn);
+	if (recv_output_conn_open(c->out, stamp, conn) < 0)
+		return RECV_DECODE_IO_ERROR;
+	return RECV_DECODE_MORE;
+}
+
+enum recv_decode_result recv_stream_closed(struct recv_ctx *c, uint64_t conn,
+					   const struct recv_stamp *stamp,
+					   const char *why, uint64_t frames,
+					   uint64_t bytes)
+{
+	if (c->summary != NULL)
+		recv_summary_conn_close(c->summary, conn, why, frames, bytes);
+	if (recv_output_conn_close(c->out, stamp, conn, why, frames, bytes) < 0)
+		return RECV_DECODE_IO_ERROR;
+	return RECV_DECODE_MORE;
+}
+
+enum recv_decode_result recv_stream_silent(struct recv_ctx *c, uint64_t conn,
+					   const struct recv_stamp *stamp,
+					   uint64_t silent_for_s)
+{
+	c->stats.silenced++;
+	if (c->summary != NULL)
+		recv_summary_silence(c->summary);
+	if (recv_output_silence(c->out, stamp, conn, silent_for_s) < 0)
+		return RECV_DECODE_IO_ERROR;
+	return RECV_DECODE_MORE;
 }

@@ -5,7 +5,8 @@
  * with connection id 0, until its end, --count, a framing error (which
  * ends the stream as it would end a connection) or SIGINT/SIGTERM.  A
  * pipe or terminal is polled together with the signalfd, so a signal
- * stops it even while no input arrives.  No silence window.
+ * stops it (or, SIGHUP, reopens the output files) even while no input
+ * arrives.  No silence window.
  */
 #ifndef RECV_INPUT_H
 #define RECV_INPUT_H

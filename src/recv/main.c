@@ -3,62 +3,76 @@
  *
  * The host-side reference receiver of the CellOS guest telemetry wire
  * format: --listen on a Unix socket (server.c) or --input from a capture
- * (input.c), JSON lines out (output.c), counters to stderr at exit.
+ * (input.c), JSON lines out (output.c), counters to stderr at exit; the
+ * files (files.c) and signals (signals.c) are set up here.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "recv/decode.h"
+#include "recv/files.h"
 #include "recv/input.h"
 #include "recv/log.h"
 #include "recv/options.h"
 #include "recv/output.h"
 #include "recv/server.h"
+#include "recv/signals.h"
+#include "recv/summary_write.h"
 
 /* Big (64 KiB buffer and escaped ids): static, allocated once. */
 static struct recv_output output;
 
-static int open_out(const char *opt, const char *path, int flags)
+/* Colors for people at a terminal, unless they asked for none
+ * (https://no-color.org: NO_COLOR set and not empty). */
+static bool want_color(const struct recv_options *o, int fd)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | flags,
-		      0644);
-	if (fd < 0)
-		recv_err("--%s=%s: %s", opt, path, strerror(errno));
-	return fd;
+	const char *no = getenv("NO_COLOR");
+	return o->format == RECV_FORMAT_TEXT && isatty(fd) == 1 &&
+	       (no == NULL || no[0] == '\0');
 }
 
-/* SIGINT/SIGTERM become readable events on a signalfd; SIGPIPE is
- * ignored so a closed output pipe is a write error we report. */
-static int setup_signals(void)
+/* --summary=FILE is opened (truncated: it reports one run) before the run,
+ * so a path that cannot be written fails at once, not after hours. */
+static FILE *open_summary(const char *path)
 {
-	sigset_t set;
-	struct sigaction sa;
+	if (strcmp(path, RECV_SUMMARY_STDERR) == 0)
+		return stderr;
+	int fd;
+	do {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
+			  0644);
+	} while (fd < 0 && errno == EINTR);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (f == NULL) {
+		recv_err("--summary=%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) < 0) {
-		recv_err("sigaction(SIGPIPE): %s", strerror(errno));
-		return -1;
+static int write_summary(const struct recv_options *o, FILE *f,
+			 const struct recv_ctx *c)
+{
+	int rc = EX_OK;
+
+	if (recv_summary_write(f, c->summary, c->stats.refused,
+			       o->summary_format) < 0) {
+		recv_err("--summary=%s: %s", o->summary_path, strerror(errno));
+		rc = EX_IOERR;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
-		recv_err("sigprocmask: %s", strerror(errno));
-		return -1;
+	if (f != stderr && fclose(f) != 0 && rc == EX_OK) {
+		recv_err("--summary=%s: %s", o->summary_path, strerror(errno));
+		rc = EX_IOERR;
 	}
-	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		recv_err("signalfd: %s", strerror(errno));
-	return fd;
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -82,37 +96,60 @@ int main(int argc, char **argv)
 	}
 
 	int rc = EX_OK;
-	int out_fd = STDOUT_FILENO, raw_fd = -1, sigfd = -1;
+	int sigfd = -1;
+	FILE *summary_file = NULL;
+	/* The descriptors live in ctx: SIGHUP may replace them. */
+	struct recv_ctx ctx = {
+		.opts = &opts,
+		.out = &output,
+		.raw_fd = -1,
+	};
+	output.fd = STDOUT_FILENO;
 
 	if (opts.output_path != NULL) {
-		out_fd = open_out("output", opts.output_path, O_TRUNC);
-		if (out_fd < 0)
+		output.fd = recv_files_open("output", opts.output_path);
+		if (output.fd < 0)
 			return EX_CANTCREAT;
+		if (recv_files_end_line(opts.output_path, output.fd) < 0) {
+			close(output.fd);
+			return EX_IOERR;
+		}
 	}
 	if (opts.raw_path != NULL) {
-		raw_fd = open_out("raw", opts.raw_path, O_APPEND);
-		if (raw_fd < 0) {
+		ctx.raw_fd = recv_files_open("raw", opts.raw_path);
+		if (ctx.raw_fd < 0) {
 			rc = EX_CANTCREAT;
 			goto out;
 		}
 	}
-	if (recv_output_init(&output, out_fd, opts.cell_id, opts.run_id) < 0) {
+	if (opts.summary_path != NULL) {
+		/* About a megabyte of fixed tables: once, here. */
+		ctx.summary = malloc(sizeof(*ctx.summary));
+		if (ctx.summary == NULL) {
+			recv_err("out of memory for the summary's tables");
+			rc = EX_OSERR;
+			goto out;
+		}
+		recv_summary_init(ctx.summary);
+		summary_file = open_summary(opts.summary_path);
+		if (summary_file == NULL) {
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+	}
+	if (recv_output_init(&output, output.fd, opts.cell_id, opts.run_id,
+			     opts.format, want_color(&opts, output.fd)) < 0) {
 		/* options.c bounds the ids, so this is a bug in the bounds. */
 		recv_err("internal: --cell-id/--run-id do not fit the output line");
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	sigfd = setup_signals();
+	sigfd = recv_signals_setup();
 	if (sigfd < 0) {
 		rc = EX_OSERR;
 		goto out;
 	}
 
-	struct recv_ctx ctx = {
-		.opts = &opts,
-		.out = &output,
-		.raw_fd = raw_fd,
-	};
 	if (opts.input_path != NULL)
 		rc = recv_input_run(&ctx, sigfd);
 	else
@@ -124,15 +161,24 @@ int main(int argc, char **argv)
 			rc = EX_IOERR;
 	}
 	recv_stats_log(&ctx.stats);
+	if (summary_file != NULL) {
+		int src = write_summary(&opts, summary_file, &ctx);
+		summary_file = NULL;
+		if (rc == EX_OK)
+			rc = src;
+	}
 
 out:
+	if (summary_file != NULL && summary_file != stderr)
+		fclose(summary_file);
+	free(ctx.summary);
 	if (sigfd >= 0)
 		close(sigfd);
-	if (raw_fd >= 0 && close(raw_fd) < 0 && rc == EX_OK) {
+	if (ctx.raw_fd >= 0 && close(ctx.raw_fd) < 0 && rc == EX_OK) {
 		recv_err("--raw=%s: %s", opts.raw_path, strerror(errno));
 		rc = EX_IOERR;
 	}
-	if (out_fd != STDOUT_FILENO && close(out_fd) < 0 && rc == EX_OK) {
+	if (output.fd != STDOUT_FILENO && close(output.fd) < 0 && rc == EX_OK) {
 		recv_err("--output=%s: %s", opts.output_path, strerror(errno));
 		rc = EX_IOERR;
 	}

@@ -21,8 +21,15 @@
 #define RECV_MAX_SILENCE_S 86400 /* a day; longer is surely a typo */
 /* --cell-id / --run-id: bytes before JSON escaping. */
 #define RECV_ID_MAX_BYTES 256
+/* --summary with no file (or --summary=-): the report goes to stderr. */
+#define RECV_SUMMARY_STDERR "-"
 /* Room for an error message from the parser. */
 #define RECV_OPTIONS_ERR_BYTES 512
+
+enum recv_format {
+	RECV_FORMAT_JSON = 0, /* JSON Lines (the default) */
+	RECV_FORMAT_TEXT,     /* aligned lines for people */
+};
 
 struct recv_options {
 	const char *listen_path;  /* --listen, or NULL */
@@ -31,8 +38,12 @@ struct recv_options {
 	const char *raw_path;     /* --raw, or NULL */
 	const char *cell_id;      /* --cell-id, or NULL */
 	const char *run_id;       /* --run-id, or NULL */
-	unsigned silence_window_s; /* 0 = off */
+	uint64_t silence_window_s; /* 0 = off */
 	uint64_t count;           /* --count, 0 = unlimited */
+	unsigned format;          /* --format: enum recv_format */
+	const char *summary_path; /* --summary: FILE, RECV_SUMMARY_STDERR, or
+	                             NULL for no summary */
+	unsigned summary_format;  /* --summary-format: enum recv_format */
 };
 
 enum recv_options_result {

@@ -32,21 +32,6 @@ int recv_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int recv_output_init(struct recv_output *o, int fd, const char *cell_id,
-		     const char *run_id)
-{
-	o->fd = fd;
-	o->len = 0;
-	size_t n = recv_render_suffix(o->suffix, sizeof(o->suffix), cell_id,
-				      run_id);
-	if (n == SIZE_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
-	o->suffix_len = n;
-	return 0;
-}
-
 int recv_output_flush(struct recv_output *o)
 {
 	if (o->len == 0)
@@ -78,35 +63,106 @@ static void commit(struct recv_output *o, size_t n, const char *what)
 	o->len += n;
 }
 
-int recv_output_frame(struct recv_output *o, const char *stamp, uint64_t conn,
-		      const struct wire_event *ev)
+int recv_output_init(struct recv_output *o, int fd, const char *cell_id,
+		     const char *run_id, unsigned format, bool color)
+{
+	o->fd = fd;
+	o->len = 0;
+	o->format = format;
+	o->color = color && format == RECV_FORMAT_TEXT;
+	size_t n = recv_render_suffix(o->suffix, sizeof(o->suffix), cell_id,
+				      run_id);
+	if (n == SIZE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	o->suffix_len = n;
+	return recv_output_header(o);
+}
+
+int recv_output_header(struct recv_output *o)
+{
+	if (o->format != RECV_FORMAT_TEXT)
+		return 0;
+	if (reserve(o) < 0)
+		return -1;
+	commit(o, recv_text_header(o->buf + o->len, sizeof(o->buf) - o->len,
+				   o->color),
+	       "header");
+	return 0;
+}
+
+static bool text(const struct recv_output *o)
+{
+	return o->format == RECV_FORMAT_TEXT;
+}
+
+/* Where the next line goes, and its room: the first two arguments of
+ * every renderer. */
+#define AT(o) ((o)->buf + (o)->len), (sizeof((o)->buf) - (o)->len)
+
+int recv_output_frame(struct recv_output *o, const struct recv_stamp *st,
+		      uint64_t conn, const struct wire_event *ev)
 {
 	if (reserve(o) < 0)
 		return -1;
-	commit(o, recv_render_frame(o->buf + o->len, sizeof(o->buf) - o->len,
-				    stamp, conn, ev, o->suffix, o->suffix_len),
+	commit(o,
+	       text(o) ? recv_text_frame(AT(o), st->local, conn, ev, o->color)
+		       : recv_render_frame(AT(o), st->rfc3339, conn, ev,
+					   o->suffix, o->suffix_len),
 	       "frame");
 	return 0;
 }
 
-int recv_output_error(struct recv_output *o, const char *stamp, uint64_t conn,
-		      const struct wire_error_detail *d)
+int recv_output_error(struct recv_output *o, const struct recv_stamp *st,
+		      uint64_t conn, const struct wire_error_detail *d)
 {
 	if (reserve(o) < 0)
 		return -1;
-	commit(o, recv_render_error(o->buf + o->len, sizeof(o->buf) - o->len,
-				    stamp, conn, d),
+	commit(o,
+	       text(o) ? recv_text_error(AT(o), st->local, conn, d, o->color)
+		       : recv_render_error(AT(o), st->rfc3339, conn, d),
 	       "error");
 	return 0;
 }
 
-int recv_output_silence(struct recv_output *o, const char *stamp,
+int recv_output_silence(struct recv_output *o, const struct recv_stamp *st,
 			uint64_t conn, uint64_t silent_for_s)
 {
 	if (reserve(o) < 0)
 		return -1;
-	commit(o, recv_render_silence(o->buf + o->len, sizeof(o->buf) - o->len,
-				      stamp, conn, silent_for_s),
+	commit(o,
+	       text(o) ? recv_text_silence(AT(o), st->local, conn,
+					   silent_for_s, o->color)
+		       : recv_render_silence(AT(o), st->rfc3339, conn,
+					     silent_for_s),
 	       "silence");
+	return 0;
+}
+
+int recv_output_conn_open(struct recv_output *o, const struct recv_stamp *st,
+			  uint64_t conn)
+{
+	if (!text(o))
+		return 0;
+	if (reserve(o) < 0)
+		return -1;
+	commit(o, recv_text_conn_open(AT(o), st->local, conn, o->color),
+	       "connection");
+	return 0;
+}
+
+int recv_output_conn_close(struct recv_output *o, const struct recv_stamp *st,
+			   uint64_t conn, const char *why, uint64_t frames,
+			   uint64_t bytes)
+{
+	if (!text(o))
+		return 0;
+	if (reserve(o) < 0)
+		return -1;
+	commit(o,
+	       recv_text_conn_close(AT(o), st->local, conn, why, frames, bytes,
+				    o->color),
+	       "connection");
 	return 0;
 }

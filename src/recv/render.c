@@ -1,47 +1,10 @@
 /* render.c - see render.h. */
 #include "config.h"
 
-#include <inttypes.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "recv/cursor.h"
 #include "recv/render.h"
-
-/* An append-only cursor over a caller buffer; once something does not fit
- * it stays failed, so callers check once at the end. */
-struct cursor {
-	char *buf;
-	size_t cap;
-	size_t len;
-	bool full;
-};
-
-static void put(struct cursor *c, const char *s, size_t n)
-{
-	if (c->full || n > c->cap - c->len) {
-		c->full = true;
-		return;
-	}
-	memcpy(c->buf + c->len, s, n);
-	c->len += n;
-}
-
-static void put_str(struct cursor *c, const char *s)
-{
-	put(c, s, strlen(s));
-}
-
-static void put_u64(struct cursor *c, uint64_t v)
-{
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%" PRIu64, v);
-	if (n < 0 || (size_t)n >= sizeof(num)) {
-		c->full = true;
-		return;
-	}
-	put(c, num, (size_t)n);
-}
 
 /* s must be valid UTF-8. */
 static void put_escaped(struct cursor *c, const char *s, size_t n)
@@ -67,17 +30,13 @@ static void put_head(struct cursor *c, const char *stamp, uint64_t conn)
 static size_t finish(struct cursor *c)
 {
 	put(c, "}\n", 2);
-	if (c->full)
-		return 0;
-	if (c->len < c->cap)
-		c->buf[c->len] = '\0';
-	return c->len;
+	return cursor_finish(c);
 }
 
 size_t recv_render_suffix(char *buf, size_t cap, const char *cell_id,
 			  const char *run_id)
 {
-	struct cursor c = { buf, cap, 0, false };
+	struct cursor c = cursor_at(buf, cap);
 
 	if (cell_id != NULL) {
 		put_str(&c, ",\"cell_id\":\"");
@@ -100,7 +59,7 @@ size_t recv_render_frame(char *buf, size_t cap, const char *stamp,
 			 uint64_t conn, const struct wire_event *ev,
 			 const char *suffix, size_t suffix_len)
 {
-	struct cursor c = { buf, cap, 0, false };
+	struct cursor c = cursor_at(buf, cap);
 
 	put_head(&c, stamp, conn);
 	put_str(&c, ",");
@@ -118,7 +77,7 @@ size_t recv_render_frame(char *buf, size_t cap, const char *stamp,
 size_t recv_render_error(char *buf, size_t cap, const char *stamp,
 			 uint64_t conn, const struct wire_error_detail *d)
 {
-	struct cursor c = { buf, cap, 0, false };
+	struct cursor c = cursor_at(buf, cap);
 	char detail[RECV_DETAIL_BYTES];
 	size_t dlen = 0, bad_at;
 
@@ -143,7 +102,7 @@ size_t recv_render_error(char *buf, size_t cap, const char *stamp,
 size_t recv_render_silence(char *buf, size_t cap, const char *stamp,
 			   uint64_t conn, uint64_t silent_for_s)
 {
-	struct cursor c = { buf, cap, 0, false };
+	struct cursor c = cursor_at(buf, cap);
 
 	put_head(&c, stamp, conn);
 	put_str(&c, ",\"event\":\"agent_silenced\",\"silent_for_s\":");

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sysexits.h>
@@ -17,6 +16,7 @@
 #include "recv/listen.h"
 #include "recv/log.h"
 #include "recv/server.h"
+#include "recv/signals.h"
 
 /* epoll_event.data.u64 = kind << 32 | slot */
 enum kind { KIND_LISTEN = 1, KIND_SIGNAL, KIND_CONN, KIND_TIMER };
@@ -88,6 +88,12 @@ static int arm_timer(int tfd, int64_t ns)
 
 static void conn_close(struct server *s, struct conn *k, const char *why)
 {
+	struct recv_stamp stamp;
+
+	recv_stamp_now(&stamp);
+	/* A failed write shows again at the batch's flush, which ends the
+	 * run; the connection is closed either way. */
+	(void)recv_stream_closed(s->c, k->id, &stamp, why, k->frames, k->bytes);
 	/* close() drops the epoll registrations too. */
 	if (k->timer_fd >= 0)
 		close(k->timer_fd);
@@ -149,7 +155,7 @@ static void conn_add(struct server *s, int fd)
 		return;
 	}
 	k->timer_fd = -1;
-	unsigned window = s->c->opts->silence_window_s;
+	uint64_t window = s->c->opts->silence_window_s;
 	if (window > 0) {
 		k->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 					     TFD_NONBLOCK | TFD_CLOEXEC);
@@ -187,6 +193,10 @@ static void conn_add(struct server *s, int fd)
 	s->open++;
 	s->c->stats.connections++;
 	recv_info("connection %" PRIu64 " opened", k->id);
+	struct recv_stamp stamp;
+	recv_stamp_now(&stamp);
+	/* As in conn_close: a write error ends the run at the next flush. */
+	(void)recv_stream_opened(s->c, k->id, &stamp);
 }
 
 static int on_listen(struct server *s)
@@ -240,14 +250,14 @@ static int on_listen(struct server *s)
 static int on_conn(struct server *s, unsigned slot, bool *stop)
 {
 	struct conn *k = &s->conns[slot];
-	char stamp[RECV_STAMP_BYTES];
+	struct recv_stamp stamp;
 	ssize_t n;
 
 	do {
 		n = read(k->fd, s->rbuf, sizeof(s->rbuf));
 	} while (n < 0 && errno == EINTR);
 	int read_errno = errno;
-	recv_stamp_now(stamp);
+	recv_stamp_now(&stamp);
 
 	if (n < 0 && (read_errno == EAGAIN || read_errno == EWOULDBLOCK))
 		return EX_OK;
@@ -258,7 +268,7 @@ static int on_conn(struct server *s, unsigned slot, bool *stop)
 			 * the stream, so a cut frame is still reported. */
 			why = strerror(read_errno);
 		}
-		if (recv_decode_end(s->c, &k->stream, k->id, stamp) ==
+		if (recv_decode_end(s->c, &k->stream, k->id, &stamp) ==
 		    RECV_DECODE_IO_ERROR) {
 			*stop = true;
 			return EX_IOERR;
@@ -270,7 +280,7 @@ static int on_conn(struct server *s, unsigned slot, bool *stop)
 	uint64_t frames;
 	k->bytes += (uint64_t)n;
 	enum recv_decode_result r = recv_decode_feed(
-		s->c, &k->stream, k->id, stamp, s->rbuf, (size_t)n, &frames);
+		s->c, &k->stream, k->id, &stamp, s->rbuf, (size_t)n, &frames);
 	if (frames > 0) {
 		k->frames += frames;
 		/* The timer is not re-armed here (one syscall per read);
@@ -324,31 +334,31 @@ static int on_timer(struct server *s, unsigned slot)
 		return EX_OK;
 	}
 
-	char stamp[RECV_STAMP_BYTES];
-	recv_stamp_now(stamp);
+	struct recv_stamp stamp;
+	recv_stamp_now(&stamp);
 	k->silenced = true;
-	s->c->stats.silenced++;
-	if (recv_output_silence(s->c->out, stamp, k->id,
-				(uint64_t)quiet / 1000000000ULL) < 0)
+	if (recv_stream_silent(s->c, k->id, &stamp,
+			       (uint64_t)quiet / 1000000000ULL) != RECV_DECODE_MORE)
 		return EX_IOERR;
 	return EX_OK;
 }
 
 static int on_signal(struct server *s, bool *stop)
 {
-	struct signalfd_siginfo si;
-	ssize_t n = read(s->sigfd, &si, sizeof(si));
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	switch (recv_signals_take(s->sigfd, s->c)) {
+	case RECV_SIGNAL_NONE:
 		return EX_OK;
-	if (n != (ssize_t)sizeof(si)) {
-		recv_err("signalfd: %s", n < 0 ? strerror(errno) : "short read");
+	case RECV_SIGNAL_STOP:
+		*stop = true;
+		return EX_OK;
+	case RECV_SIGNAL_IO_ERROR:
+		*stop = true;
+		return EX_IOERR;
+	case RECV_SIGNAL_ERROR:
+	default:
 		*stop = true;
 		return EX_OSERR;
 	}
-	recv_info("%s received, stopping", strsignal((int)si.ssi_signo));
-	*stop = true;
-	return EX_OK;
 }
 
 static int loop(struct server *s)

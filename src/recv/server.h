@@ -27,7 +27,8 @@
 /* At most one "connection refused" log line per this many seconds. */
 #define RECV_REFUSE_LOG_INTERVAL_S 1
 
-/* Runs until SIGINT/SIGTERM (sigfd readable), --count, or a fatal error.
+/* Runs until SIGINT/SIGTERM (sigfd readable; SIGHUP reopens the output
+ * files and goes on), --count, or a fatal error.
  * Returns a sysexits code (EX_OK on a normal stop). */
 int recv_server_run(struct recv_ctx *c, int sigfd);
 

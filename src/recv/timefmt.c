@@ -28,3 +28,23 @@ size_t recv_timefmt_rfc3339(const struct timespec *ts,
 	}
 	return (size_t)n;
 }
+
+size_t recv_timefmt_local_ms(const struct timespec *ts,
+			     char buf[RECV_LOCAL_STAMP_BYTES])
+{
+	struct tm tm;
+
+	buf[0] = '\0';
+	if (ts->tv_nsec < 0 || ts->tv_nsec > 999999999L)
+		return 0;
+	if (localtime_r(&ts->tv_sec, &tm) == NULL)
+		return 0;
+	int n = snprintf(buf, RECV_LOCAL_STAMP_BYTES, "%02d:%02d:%02d.%03ld",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (long)(ts->tv_nsec / 1000000L));
+	if (n != 12) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)n;
+}

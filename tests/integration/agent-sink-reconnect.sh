@@ -15,7 +15,7 @@ require_cmd "$PYTHON3"
 
 sock="$T/sink.sock"
 # Names nobody else on the machine uses: comm is the exec'd file's name.
-tag=$(printf 'sk%04x' "$(( $(date +%N) % 65536 ))")
+tag="sk$(rand_tag | cut -c1-4)"
 N=50
 mkdir "$T/bin"
 i=1

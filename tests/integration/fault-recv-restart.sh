@@ -4,7 +4,9 @@
 # every frame any receiver got is whole and valid (no error line, each a
 # JSON object with a probe; a receiver stopped by SIGTERM reports
 # errors=0); at exit produced == written + dropped_queue_full + queued; and
-# the receivers got no more frames than the agent wrote.
+# the receivers got no more frames than the agent wrote.  A receiver killed
+# with SIGKILL may leave one incomplete last line without its newline
+# (cellos-telemetry-recv(1)): only newline-terminated lines are records.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 require_root
 require_prog "$AGENT"
@@ -48,7 +50,13 @@ i=0
 while [ "$i" -le "$RESTARTS" ]; do
 	out="$T/out.$i.jsonl"
 	[ -f "$out" ] || fail "receiver $i wrote no output file"
-	frames_ok "$out"
+	# Receiver i was stopped by restart i + 1: SIGKILL when that is odd.
+	if [ $((i % 2)) = 0 ] && [ "$i" -lt "$RESTARTS" ]; then
+		frames_ok "$out" killed
+	else
+		frames_ok "$out"
+	fi
+	# wc -l counts newlines: whole records only.
 	received=$((received + $(wc -l <"$out")))
 	# A receiver stopped with SIGTERM logs its counters: no errors.
 	if grep -q 'stats:' "$T/recv.$i.err"; then

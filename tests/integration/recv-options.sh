@@ -40,6 +40,9 @@ expect_usage "path too long" --listen="$T/$(printf '%0200d' 0)"
 expect_usage "--cell-id: value of 2 bytes" "$L" --cell-id="$(printf '\377\376')"
 expect_usage "--run-id: value of 0 bytes" "$L" --run-id=
 expect_usage "--cell-id: value of 257 bytes" "$L" --cell-id="$(printf '%0257d' 0)"
+expect_usage "--format='xml': not allowed; allowed: json or text" "$L" --format=xml
+expect_usage "--summary-format='json' without --summary" "$L" --summary-format=json
+expect_usage "--summary='': empty" "$L" --summary=
 
 "$RECV" --help >"$T/help" || fail "--help exit $?"
 grep -q -- '--silence-window' "$T/help" || fail "--help lacks options"
@@ -77,6 +80,12 @@ rc=0
 [ "$rc" = 73 ] || fail "--listen on a regular file: exit $rc, want 73"
 grep -q 'not a socket' "$T/err" || fail "message: $(cat "$T/err")"
 [ "$(cat "$T/file")" = keep ] || fail "regular file was touched"
+
+# A --summary file that cannot be written fails at start: EX_CANTCREAT.
+rc=0
+"$RECV" --input=/dev/null --summary="$T/no/such/dir/s" 2>"$T/err" || rc=$?
+[ "$rc" = 73 ] || fail "--summary in a missing directory: exit $rc, want 73"
+grep -q -- "--summary=$T/no/such/dir/s" "$T/err" || fail "message: $(cat "$T/err")"
 
 # Missing input: EX_NOINPUT.
 rc=0

@@ -159,3 +159,39 @@ def lines_when(path, pred, deadline_s=10, what="output"):
         if time.monotonic() > end:
             raise SystemExit("FAIL: timed out waiting for " + what)
         time.sleep(0.02)
+
+
+# ---- the text format (cellos-telemetry-recv(1), --format=text) -----------
+
+# Characters shown as \uXXXX: they move, hide or break text on a terminal.
+_MISLEADING = (set(range(0x80, 0xa0)) | {0x061c} | set(range(0x200b, 0x2010)) |
+               set(range(0x2028, 0x202f)) | set(range(0x2060, 0x206a)) |
+               {0xfeff} | set(range(0xfff9, 0xfffc)))
+
+
+def text_escape(s):
+    """The man page's escaping of a (valid UTF-8) comm, by its own rules."""
+    out = []
+    for ch in s:
+        c = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif c < 0x20 or c == 0x7f:
+            out.append("\\x%02x" % c)
+        elif c in _MISLEADING:
+            out.append("\\u%04x" % c)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+SHORT = {"process.spawned": "spawn", "process.exited": "exit",
+         "capability.denied": "denied", "fs.inotify_fired": "fs",
+         "net.connect_attempted": "connect"}
+
+CLOCK_RE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}$")
+
+
+def text_line(conn, event, pid, rest):
+    """A text line after its clock: the columns by the man page's widths."""
+    return "%5s %-7s %10s %s" % (conn, event, pid, rest)

@@ -1,233 +1,128 @@
 /*
- * agent-doubles.c - test doubles for the agent core (see agent-doubles.h).
+ * agent-doubles.c - the agent unit tests' helpers (see agent-doubles.h).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "agent-doubles.h"
 
-#define DOUBLES_MAX_FDS 16
-#define DOUBLES_MAX_LINES 64
+/* ---- the pump's records, decoded ---- */
 
-struct slot {
-	int fd;
-	reactor_fn fn;
-	void *ctx;
-};
+struct wire_event test_frames[TEST_MAX_FRAMES];
+static unsigned n_frames;
 
-struct reactor {
-	int epfd;
-	struct slot slots[DOUBLES_MAX_FDS];
-};
-
-struct reactor *test_reactor_new(void)
+static bool record(void *ctx, const uint8_t *rec, size_t len)
 {
-	struct reactor *r = calloc(1, sizeof(*r));
-	size_t i;
+	size_t used = 0;
 
-	if (!r)
-		return NULL;
-	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0) {
-		free(r);
-		return NULL;
-	}
-	for (i = 0; i < DOUBLES_MAX_FDS; i++)
-		r->slots[i].fd = -1;
-	return r;
+	(void)ctx;
+	assert_true(n_frames < TEST_MAX_FRAMES);
+	assert_int_equal(wire_decode_frame(rec, len, &test_frames[n_frames], &used, NULL),
+			 WIRE_OK);
+	assert_int_equal(used, len);
+	n_frames++;
+	return true;
 }
 
-void test_reactor_free(struct reactor *r)
+void test_pump_init(struct pump *p)
 {
-	if (!r)
-		return;
-	close(r->epfd);
-	free(r);
+	pump_init(p, PUMP_FORMAT_FRAMES, record, NULL);
+	test_frames_reset();
 }
 
-size_t test_reactor_count(const struct reactor *r)
+void test_frames_reset(void)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < DOUBLES_MAX_FDS; i++)
-		n += r->slots[i].fd >= 0;
-	return n;
+	memset(test_frames, 0, sizeof(test_frames));
+	n_frames = 0;
 }
 
-static struct slot *find(struct reactor *r, int fd)
+unsigned test_frame_count(void)
 {
-	size_t i;
-
-	for (i = 0; i < DOUBLES_MAX_FDS; i++)
-		if (r->slots[i].fd == fd)
-			return &r->slots[i];
-	return NULL;
+	return n_frames;
 }
 
-int reactor_add(struct reactor *r, int fd, uint32_t events, reactor_fn fn, void *ctx)
-{
-	struct epoll_event ev = { .events = events, .data.fd = fd };
-	struct slot *s = find(r, -1);
+/* ---- the log ---- */
 
-	if (fd < 0 || find(r, fd)) {
-		errno = EEXIST;
-		return -1;
-	}
-	if (!s) {
-		errno = ENOSPC;
-		return -1;
-	}
-	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		return -1;
-	s->fd = fd;
-	s->fn = fn;
-	s->ctx = ctx;
-	return 0;
-}
+#define TEST_LOG_BYTES (256 * 1024)
 
-int reactor_mod(struct reactor *r, int fd, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.fd = fd };
-
-	if (!find(r, fd)) {
-		errno = ENOENT;
-		return -1;
-	}
-	return epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
-}
-
-int reactor_del(struct reactor *r, int fd)
-{
-	struct slot *s = find(r, fd);
-
-	if (!s) {
-		errno = ENOENT;
-		return -1;
-	}
-	s->fd = -1;
-	return epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
-}
-
-int test_reactor_run_once(struct reactor *r, int timeout_ms)
-{
-	struct epoll_event evs[DOUBLES_MAX_FDS];
-	int n, i, called = 0;
-
-	n = epoll_wait(r->epfd, evs, DOUBLES_MAX_FDS, timeout_ms);
-	if (n < 0)
-		return errno == EINTR ? 0 : -1;
-	for (i = 0; i < n; i++) {
-		/* A handler may have removed (and even reused) an fd of
-		 * this batch: look it up again for every event. */
-		struct slot *s = find(r, evs[i].data.fd);
-
-		if (!s)
-			continue;
-		s->fn(s->ctx, evs[i].events);
-		called++;
-	}
-	return called;
-}
-
-/* ---- stats ---- */
-
-static uint64_t stats[STAT_COUNT];
-
-void test_stats_reset(void)
-{
-	memset(stats, 0, sizeof(stats));
-}
-
-void stats_add(enum stat_id id, uint64_t n)
-{
-	if (id < STAT_COUNT)
-		stats[id] += n;
-}
-
-void stats_set(enum stat_id id, uint64_t v)
-{
-	if (id < STAT_COUNT)
-		stats[id] = v;
-}
-
-uint64_t stats_get(enum stat_id id)
-{
-	return id < STAT_COUNT ? stats[id] : 0;
-}
-
-const char *stats_name(enum stat_id id)
-{
-	return "test";
-}
-
-/* ---- log ---- */
-
-static char lines[DOUBLES_MAX_LINES][DOUBLES_LOG_LINE_BYTES];
-static enum log_level levels[DOUBLES_MAX_LINES];
-static unsigned nlines;
+static int log_fd = -1;
+static char text[TEST_LOG_BYTES + 1];
+static char last[LOG_LINE_BYTES];
 
 void test_log_reset(void)
 {
-	nlines = 0;
+	if (log_fd < 0) {
+		log_fd = memfd_create("test-log", MFD_CLOEXEC);
+		assert_true(log_fd >= 0);
+		log_set_fd(log_fd);
+	}
+	assert_int_equal(ftruncate(log_fd, 0), 0);
+	assert_int_equal(lseek(log_fd, 0, SEEK_SET), 0);
+}
+
+/* What was logged since the reset, NUL-terminated in text. */
+static size_t load(void)
+{
+	ssize_t n;
+
+	if (log_fd < 0)
+		return text[0] = '\0', 0;
+	n = pread(log_fd, text, TEST_LOG_BYTES, 0);
+	assert_true(n >= 0);
+	text[n] = '\0';
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "%s", text);
+	return (size_t)n;
 }
 
 unsigned test_log_count(void)
 {
-	return nlines;
-}
+	unsigned n = 0;
 
-unsigned test_log_count_level(enum log_level level)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < nlines && i < DOUBLES_MAX_LINES; i++)
-		n += levels[i] == level;
+	load();
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
 	return n;
 }
 
 const char *test_log_last(void)
 {
-	if (nlines == 0)
-		return "";
-	return lines[(nlines - 1) % DOUBLES_MAX_LINES];
+	size_t n = load();
+	const char *start;
+
+	last[0] = '\0';
+	if (n == 0)
+		return last;
+	text[n - 1] = '\0';              /* the last newline */
+	start = strrchr(text, '\n');
+	start = start ? start + 1 : text;
+	n = strlen(start);
+	if (n >= sizeof(last))
+		n = sizeof(last) - 1;
+	memcpy(last, start, n);
+	last[n] = '\0';
+	return last;
 }
 
 unsigned test_log_count_matching(const char *needle)
 {
-	unsigned i, n = 0;
+	unsigned n = 0;
+	char *line = text;
 
-	for (i = 0; i < nlines && i < DOUBLES_MAX_LINES; i++)
-		n += strstr(lines[i], needle) != NULL;
+	load();
+	for (char *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		n += strstr(line, needle) != NULL;
+	}
 	return n;
-}
-
-void agent_log(enum log_level level, const char *fmt, ...)
-{
-	char *line = lines[nlines % DOUBLES_MAX_LINES];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(line, DOUBLES_LOG_LINE_BYTES, fmt, ap);
-	va_end(ap);
-	levels[nlines % DOUBLES_MAX_LINES] = level;
-	nlines++;
-	if (getenv("TEST_VERBOSE"))
-		fprintf(stderr, "log[%d]: %s\n", (int)level, line);
-}
-
-uint64_t mono_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }

@@ -1,7 +1,10 @@
 /*
- * agent-doubles.h - stand-ins for the agent core's seam (source.h) so the
- * sink can be tested alone: a tiny epoll reactor, counters in an array, a
- * log that records its lines.
+ * agent-doubles.h - the agent unit tests' one set of helpers.  They link
+ * the real agent code (src/agent/libagent.la: reactor, clock, log, stats,
+ * pump) and add only what a test needs to look at it:
+ * - a pump whose records are decoded back into events (test_pump_init),
+ * - the log lines the code wrote (test_log_*), captured through
+ *   log_set_fd() into a memory file.
  */
 #ifndef CELLOS_TEST_AGENT_DOUBLES_H
 #define CELLOS_TEST_AGENT_DOUBLES_H
@@ -9,26 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/pump.h"
 #include "agent/source.h"
 
-#define DOUBLES_LOG_LINE_BYTES 512
+#define TEST_MAX_FRAMES 256
 
-struct reactor *test_reactor_new(void);
-void test_reactor_free(struct reactor *r);
-/* One epoll_wait of at most timeout_ms, dispatching what fired; returns the
- * number of handlers called. */
-int test_reactor_run_once(struct reactor *r, int timeout_ms);
-/* Fds registered now. */
-size_t test_reactor_count(const struct reactor *r);
+/* A pump (frames format, every probe) whose records land in
+ * test_frames[0 .. test_frame_count()). */
+void test_pump_init(struct pump *p);
+extern struct wire_event test_frames[TEST_MAX_FRAMES];
+unsigned test_frame_count(void);
+void test_frames_reset(void);
 
-void test_stats_reset(void);
-
-/* Lines agent_log() was given since test_log_reset(), and the last one. */
+/* Capture the log from now on; forget what was captured. */
 void test_log_reset(void);
+/* Lines written since test_log_reset(), the last one (without its
+ * newline; "" when none), and those containing needle. */
 unsigned test_log_count(void);
-unsigned test_log_count_level(enum log_level level);
 const char *test_log_last(void);
-/* Number of logged lines containing needle. */
 unsigned test_log_count_matching(const char *needle);
 
 #endif

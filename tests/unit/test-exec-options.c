@@ -15,8 +15,8 @@
 #define PID_MAX 32768L
 #define ARGV_MAX 16
 
-static char err[WEXEC_ERR_MAX];
-static struct wexec_options opts;
+static char err[GATE_ERR_MAX];
+static struct gate_options opts;
 
 /* Parse a NULL-terminated list of words (argv[0] included). */
 static int parse_words(const char *const *words, long pid_max)
@@ -29,7 +29,7 @@ static int parse_words(const char *const *words, long pid_max)
 		argc++;
 	}
 	argv[argc] = NULL;
-	return wexec_parse_options(argc, argv, pid_max, &opts, err, sizeof err);
+	return gate_parse_options(argc, argv, pid_max, &opts, err, sizeof err);
 }
 
 #define PARSE(...) parse_words((const char *const[]){ "wexec", __VA_ARGS__, NULL }, PID_MAX)
@@ -37,7 +37,7 @@ static int parse_words(const char *const *words, long pid_max)
 static void default_protects_pid_1_with_eperm(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--", "prog", "arg"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--", "prog", "arg"), GATE_PARSE_RUN);
 	assert_int_equal(opts.n_protect, 1);
 	assert_int_equal(opts.protect[0], 1);
 	assert_int_equal(opts.action, GATE_ACTION_EPERM);
@@ -50,7 +50,7 @@ static void default_protects_pid_1_with_eperm(void **state)
 static void protect_list_replaces_the_default(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--protect=7,42", "--", "prog"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--protect=7,42", "--", "prog"), GATE_PARSE_RUN);
 	assert_int_equal(opts.n_protect, 2);
 	assert_int_equal(opts.protect[0], 7);
 	assert_int_equal(opts.protect[1], 42);
@@ -59,7 +59,7 @@ static void protect_list_replaces_the_default(void **state)
 static void repeated_protect_options_add_up(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--protect=1", "--protect", "300,2", "prog"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--protect=1", "--protect", "300,2", "prog"), GATE_PARSE_RUN);
 	assert_int_equal(opts.n_protect, 3);
 	assert_int_equal(opts.protect[0], 1);
 	assert_int_equal(opts.protect[1], 300);
@@ -69,7 +69,7 @@ static void repeated_protect_options_add_up(void **state)
 static void protect_drops_duplicates(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--protect=5,5,6,5", "prog"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--protect=5,5,6,5", "prog"), GATE_PARSE_RUN);
 	assert_int_equal(opts.n_protect, 2);
 }
 
@@ -83,7 +83,7 @@ static void protect_rejects_junk(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		assert_int_equal(PARSE(bad[i], "prog"), WEXEC_PARSE_ERROR);
+		assert_int_equal(PARSE(bad[i], "prog"), GATE_PARSE_ERROR);
 		assert_non_null(strstr(err, "--protect"));
 		assert_non_null(strstr(err, "is not a pid"));
 	}
@@ -92,7 +92,7 @@ static void protect_rejects_junk(void **state)
 static void protect_error_names_the_bad_value(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--protect=12,abc", "prog"), WEXEC_PARSE_ERROR);
+	assert_int_equal(PARSE("--protect=12,abc", "prog"), GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "'abc'"));
 	assert_non_null(strstr(err, "1 to 32767"));
 }
@@ -100,32 +100,32 @@ static void protect_error_names_the_bad_value(void **state)
 static void protect_takes_pids_below_pid_max_only(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--protect=32767", "prog"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--protect=32767", "prog"), GATE_PARSE_RUN);
 	assert_int_equal(opts.protect[0], 32767);
-	assert_int_equal(PARSE("--protect=32768", "prog"), WEXEC_PARSE_ERROR);
+	assert_int_equal(PARSE("--protect=32768", "prog"), GATE_PARSE_ERROR);
 	/* The same number is fine on a kernel with a larger pid_max. */
 	assert_int_equal(parse_words((const char *const[]){ "w", "--protect=32768", "p", NULL },
-				     4194304L), WEXEC_PARSE_RUN);
+				     4194304L), GATE_PARSE_RUN);
 }
 
 static void protect_rejects_more_pids_than_it_holds(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--protect=1,2,3,4,5,6,7,8", "prog"), WEXEC_PARSE_RUN);
-	assert_int_equal(opts.n_protect, WEXEC_MAX_PROTECT);
+	assert_int_equal(PARSE("--protect=1,2,3,4,5,6,7,8", "prog"), GATE_PARSE_RUN);
+	assert_int_equal(opts.n_protect, GATE_MAX_PROTECT);
 	assert_int_equal(PARSE("--protect=1,2,3,4,5,6,7,8", "--protect=9", "prog"),
-			 WEXEC_PARSE_ERROR);
+			 GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "at most 8"));
 }
 
 static void action_accepts_eperm_and_kill_only(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--action=kill", "prog"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--action=kill", "prog"), GATE_PARSE_RUN);
 	assert_int_equal(opts.action, GATE_ACTION_KILL);
-	assert_int_equal(PARSE("--action=kill", "--action=eperm", "prog"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--action=kill", "--action=eperm", "prog"), GATE_PARSE_RUN);
 	assert_int_equal(opts.action, GATE_ACTION_EPERM);
-	assert_int_equal(PARSE("--action=KILL", "prog"), WEXEC_PARSE_ERROR);
+	assert_int_equal(PARSE("--action=KILL", "prog"), GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "--action"));
 	assert_non_null(strstr(err, "'KILL'"));
 }
@@ -133,9 +133,9 @@ static void action_accepts_eperm_and_kill_only(void **state)
 static void pid_namespace_is_a_flag(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--pid-namespace", "prog"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--pid-namespace", "prog"), GATE_PARSE_RUN);
 	assert_true(opts.pid_namespace);
-	assert_int_equal(PARSE("--pid-namespace=yes", "prog"), WEXEC_PARSE_ERROR);
+	assert_int_equal(PARSE("--pid-namespace=yes", "prog"), GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "takes no value"));
 }
 
@@ -143,29 +143,29 @@ static void missing_program_is_an_error(void **state)
 {
 	(void)state;
 	assert_int_equal(parse_words((const char *const[]){ "w", NULL }, PID_MAX),
-			 WEXEC_PARSE_ERROR);
+			 GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "PROGRAM"));
-	assert_int_equal(PARSE("--protect=3", "--"), WEXEC_PARSE_ERROR);
+	assert_int_equal(PARSE("--protect=3", "--"), GATE_PARSE_ERROR);
 }
 
 static void options_after_program_belong_to_it(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("prog", "--protect=x", "--action=nope"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("prog", "--protect=x", "--action=nope"), GATE_PARSE_RUN);
 	assert_string_equal(opts.program[0], "prog");
 	assert_string_equal(opts.program[1], "--protect=x");
 	assert_int_equal(opts.protect[0], 1);
 	/* After "--" even an option-like PROGRAM is PROGRAM. */
-	assert_int_equal(PARSE("--", "--help"), WEXEC_PARSE_RUN);
+	assert_int_equal(PARSE("--", "--help"), GATE_PARSE_RUN);
 	assert_string_equal(opts.program[0], "--help");
 }
 
 static void unknown_option_is_an_error(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--protekt=1", "prog"), WEXEC_PARSE_ERROR);
+	assert_int_equal(PARSE("--protekt=1", "prog"), GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "unknown option '--protekt=1'"));
-	assert_int_equal(PARSE("-x", "prog"), WEXEC_PARSE_ERROR);
+	assert_int_equal(PARSE("-x", "prog"), GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "'-x'"));
 }
 
@@ -173,22 +173,22 @@ static void option_without_its_value_is_an_error(void **state)
 {
 	(void)state;
 	assert_int_equal(parse_words((const char *const[]){ "w", "--action", NULL }, PID_MAX),
-			 WEXEC_PARSE_ERROR);
+			 GATE_PARSE_ERROR);
 	assert_non_null(strstr(err, "'--action' needs a value"));
 }
 
 static void help_and_version_are_recognised(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--help"), WEXEC_PARSE_HELP);
-	assert_int_equal(PARSE("-V"), WEXEC_PARSE_VERSION);
+	assert_int_equal(PARSE("--help"), GATE_PARSE_HELP);
+	assert_int_equal(PARSE("-V"), GATE_PARSE_VERSION);
 }
 
 static void pid_max_is_read_from_the_kernel(void **state)
 {
 	(void)state;
-	long v = wexec_pid_max();
-	assert_true(v >= 2 && v <= WEXEC_PID_MAX_LIMIT);
+	long v = gate_pid_max();
+	assert_true(v >= 2 && v <= GATE_PID_MAX_LIMIT);
 }
 
 int main(void)

@@ -45,6 +45,9 @@ static void listen_alone_takes_defaults(void **state)
 	assert_null(opts.run_id);
 	assert_int_equal(opts.silence_window_s, RECV_DEFAULT_SILENCE_S);
 	assert_int_equal(opts.count, 0);
+	assert_int_equal(opts.format, RECV_FORMAT_JSON);
+	assert_null(opts.summary_path);
+	assert_int_equal(opts.summary_format, RECV_FORMAT_TEXT);
 }
 
 static void every_option_is_stored(void **state)
@@ -115,6 +118,48 @@ static void silence_window_accepts_0_to_a_day(void **state)
 	expect_usage("--listen=s", "--silence-window=-0", "'-0'");
 }
 
+static void format_and_summary(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--input=-", "--format=text", "--summary", NULL),
+			 RECV_OPTIONS_RUN);
+	assert_int_equal(opts.format, RECV_FORMAT_TEXT);
+	assert_string_equal(opts.summary_path, RECV_SUMMARY_STDERR);
+	assert_int_equal(opts.summary_format, RECV_FORMAT_TEXT);
+	assert_int_equal(parse("--input=-", "--format=json", "--summary=s.json",
+			       "--summary-format=json", NULL),
+			 RECV_OPTIONS_RUN);
+	assert_int_equal(opts.format, RECV_FORMAT_JSON);
+	assert_string_equal(opts.summary_path, "s.json");
+	assert_int_equal(opts.summary_format, RECV_FORMAT_JSON);
+	/* "--summary FILE" is not the value: the optional value needs "=" */
+	expect_usage("--summary", "s.json", "unexpected argument 's.json'");
+	expect_usage("--input=-", "--format=xml", "--format='xml': not allowed; allowed: json or text");
+	expect_usage("--input=-", "--format=", "--format='': not allowed");
+	expect_usage("--input=-", "--summary-format=yaml",
+		     "--summary-format='yaml': not allowed; allowed: json or text");
+	expect_usage("--input=-", "--summary-format=json",
+		     "--summary-format='json' without --summary");
+	expect_usage("--input=-", "--summary=", "--summary='': empty");
+	expect_usage("--summary", "--summary=x", "--summary given twice");
+	expect_usage("--format=text", "--format=json", "--format given twice ('text' and 'json')");
+}
+
+/* Every option that takes a value is refused the second time, naming both
+ * values, whatever its kind. */
+static void any_value_given_twice_names_both(void **state)
+{
+	(void)state;
+	expect_usage("--count=1", "--count=2", "--count given twice ('1' and '2')");
+	expect_usage("--silence-window=1", "--silence-window=1",
+		     "--silence-window given twice ('1' and '1')");
+	expect_usage("--output=a", "--output=b", "--output given twice ('a' and 'b')");
+	expect_usage("--raw=a", "--raw=a", "--raw given twice");
+	expect_usage("--cell-id=a", "--cell-id=b", "--cell-id given twice");
+	expect_usage("--run-id=a", "--run-id=b", "--run-id given twice");
+	expect_usage("--input=a", "--input=b", "--input given twice");
+}
+
 static void listen_and_input_are_exclusive_and_one_is_needed(void **state)
 {
 	(void)state;
@@ -168,10 +213,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(listen_alone_takes_defaults),
 		cmocka_unit_test(every_option_is_stored),
+		cmocka_unit_test(format_and_summary),
 		cmocka_unit_test(parse_can_run_twice),
 		cmocka_unit_test(help_and_version_win),
 		cmocka_unit_test(count_rejects_zero_sign_junk_and_overflow),
 		cmocka_unit_test(silence_window_accepts_0_to_a_day),
+		cmocka_unit_test(any_value_given_twice_names_both),
 		cmocka_unit_test(listen_and_input_are_exclusive_and_one_is_needed),
 		cmocka_unit_test(listen_path_must_fit_sun_path),
 		cmocka_unit_test(ids_must_be_utf8_and_bounded),

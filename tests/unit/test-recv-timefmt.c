@@ -74,6 +74,42 @@ static void before_the_epoch_still_formats(void **state)
 	expect(-1, 0, "1969-12-31T23:59:59.000000000Z");
 }
 
+/* The text format's clock: local time of day, truncated to the ms.  POSIX
+ * TZ strings, so no zoneinfo files are needed ("UTC-2" is two hours
+ * ahead). */
+static void expect_local(const char *tz, time_t sec, long nsec,
+			 const char *want)
+{
+	struct timespec ts = { .tv_sec = sec, .tv_nsec = nsec };
+	char buf[RECV_LOCAL_STAMP_BYTES];
+
+	setenv("TZ", tz, 1);
+	tzset();
+	assert_int_equal(recv_timefmt_local_ms(&ts, buf), strlen(want));
+	assert_string_equal(buf, want);
+	unsetenv("TZ");
+	tzset();
+}
+
+static void local_clock_has_milliseconds_in_the_zone(void **state)
+{
+	(void)state;
+	/* 2026-12-04T10:39:28Z */
+	expect_local("UTC0", 1796380768, 123456789, "10:39:28.123");
+	expect_local("UTC-2", 1796380768, 999999999, "12:39:28.999");
+	expect_local("UTC+11", 1796380768, 0, "23:39:28.000");
+	expect_local("UTC0", 0, 1000000, "00:00:00.001");
+}
+
+static void local_clock_refuses_bad_nanoseconds(void **state)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000000L };
+	char buf[RECV_LOCAL_STAMP_BYTES];
+	(void)state;
+	assert_int_equal(recv_timefmt_local_ms(&ts, buf), 0);
+	assert_string_equal(buf, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -83,6 +119,8 @@ int main(void)
 		cmocka_unit_test(time_zone_is_ignored),
 		cmocka_unit_test(bad_nanoseconds_are_refused),
 		cmocka_unit_test(before_the_epoch_still_formats),
+		cmocka_unit_test(local_clock_has_milliseconds_in_the_zone),
+		cmocka_unit_test(local_clock_refuses_bad_nanoseconds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -401,5 +401,5 @@ int main(void)
 		cmocka_unit_test(classify_needs_arch_and_syscall),
 #endif
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-audit-rules", tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * test-backoff.c - the reconnect schedule (src/agent/backoff.c).
+ * test-agent-backoff.c - the reconnect schedule (src/agent/backoff.c).
  */
 #include "config.h"
 
@@ -148,5 +148,5 @@ int main(void)
 		cmocka_unit_test(huge_cap_does_not_overflow),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-backoff", tests, NULL, NULL);
 }

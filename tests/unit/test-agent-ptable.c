@@ -1,5 +1,5 @@
 /*
- * test-ptable.c - the process table (src/agent/ptable.c): lookups stay
+ * test-agent-ptable.c - the process table (src/agent/ptable.c): lookups stay
  * right through any sequence of inserts and backward-shift removals,
  * including clusters that wrap around the end of the table; the load limit
  * holds; removal during a scan visits every survivor.
@@ -142,5 +142,5 @@ int main(void)
 		cmocka_unit_test(table_refuses_inserts_past_its_load_limit),
 		cmocka_unit_test(removal_during_a_scan_keeps_every_survivor),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-ptable", tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /*
- * test-options.c - the agent's command line (src/agent/options.c).
+ * test-agent-options.c - the agent's command line (src/agent/options.c).
  */
 #include "config.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,10 +16,10 @@
 
 #include "agent/options.h"
 
-#define MAX_ARGS 8
+#define MAX_ARGS (FSWATCH_MAX_WATCHES + 4)
 
 static struct agent_options O;
-static char out_text[8192], err_text[1024];
+static char out_text[8192], err_text[PATH_MAX + 1024];
 
 /* Parse "cellos-telemetry" + args; the messages land in out_text and
  * err_text. */
@@ -89,6 +90,87 @@ static void every_option_is_taken(void **state)
 	assert_int_equal(parse("--sink=chardev:/dev/vport0p1", NULL), 0);
 	assert_int_equal(O.sink.kind, SINK_CHARDEV);
 	assert_string_equal(O.sink.path, "/dev/vport0p1");
+}
+
+static void expect_usage_error(const char *arg, const char *opt, const char *val);
+
+/* ---- --watch, --watch-backend, --watch-failure ---- */
+
+static void watch_rejects_empty_and_overlong_paths(void **state)
+{
+	static char longp[PATH_MAX + 16];
+
+	(void)state;
+	expect_usage_error("--watch=", "--watch", "not empty");
+	assert_int_equal(O.watch.n_paths, 0);
+	strcpy(longp, "--watch=/");
+	memset(longp + strlen(longp), 'a', PATH_MAX);
+	assert_int_equal(parse(longp, NULL), EX_USAGE);
+	assert_non_null(strstr(err_text, "shorter than 4096"));
+}
+
+static void watch_keeps_a_path_given_twice_once(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--watch=/a", "--watch=/b", "--watch=/a", NULL), 0);
+	assert_int_equal(O.watch.n_paths, 2);
+	assert_string_equal(O.watch.paths[0], "/a");
+	assert_string_equal(O.watch.paths[1], "/b");
+}
+
+static void watch_takes_at_most_max_watches(void **state)
+{
+	static char args[FSWATCH_MAX_WATCHES + 1][24];
+	char *argv[FSWATCH_MAX_WATCHES + 3];
+	FILE *out = fmemopen(out_text, sizeof(out_text), "w");
+	FILE *err = fmemopen(err_text, sizeof(err_text), "w");
+	int argc = 0;
+
+	(void)state;
+	assert_non_null(out);
+	assert_non_null(err);
+	memset(err_text, 0, sizeof(err_text));
+	argv[argc++] = (char *)"cellos-telemetry";
+	for (unsigned i = 0; i <= FSWATCH_MAX_WATCHES; i++) {
+		snprintf(args[i], sizeof(args[i]), "--watch=/p%u", i);
+		argv[argc++] = args[i];
+	}
+	argv[argc] = NULL;
+	assert_int_equal(options_parse(&O, argc, argv, out, err), EX_USAGE);
+	fclose(out);
+	fclose(err);
+	assert_non_null(strstr(err_text, "at most 64 watches"));
+	assert_int_equal(O.watch.n_paths, FSWATCH_MAX_WATCHES);
+	/* One fewer is fine. */
+	assert_int_equal(options_parse(&O, argc - 1, argv, stdout, stderr), 0);
+}
+
+static void watch_backend_is_auto_fanotify_or_inotify(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(NULL), 0);
+	assert_int_equal(O.watch.backend, FSWATCH_BACKEND_AUTO);
+	assert_int_equal(parse("--watch-backend=fanotify", NULL), 0);
+	assert_int_equal(O.watch.backend, FSWATCH_BACKEND_FANOTIFY);
+	assert_int_equal(parse("--watch-backend=inotify", NULL), 0);
+	assert_int_equal(O.watch.backend, FSWATCH_BACKEND_INOTIFY);
+	assert_int_equal(parse("--watch-backend=auto", NULL), 0);
+	assert_int_equal(O.watch.backend, FSWATCH_BACKEND_AUTO);
+	expect_usage_error("--watch-backend=Inotify", "--watch-backend",
+			   "auto, fanotify, inotify");
+	expect_usage_error("--watch-backend=", "--watch-backend", "''");
+}
+
+static void watch_failure_is_fail_or_degrade(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(NULL), 0);
+	assert_int_equal(O.watch.failure, FSWATCH_FAIL);
+	assert_int_equal(parse("--watch-failure=degrade", NULL), 0);
+	assert_int_equal(O.watch.failure, FSWATCH_DEGRADE);
+	assert_int_equal(parse("--watch-failure=fail", NULL), 0);
+	assert_int_equal(O.watch.failure, FSWATCH_FAIL);
+	expect_usage_error("--watch-failure=ignore", "--watch-failure", "fail, degrade");
 }
 
 /* Each bad value: exit 64 and one line naming option and value. */
@@ -220,6 +302,11 @@ int main(void)
 		cmocka_unit_test(json_needs_stdout),
 		cmocka_unit_test(unknown_option_missing_value_and_extra_argument_are_usage_errors),
 		cmocka_unit_test(help_and_version_print_and_exit_zero),
+		cmocka_unit_test(watch_rejects_empty_and_overlong_paths),
+		cmocka_unit_test(watch_keeps_a_path_given_twice_once),
+		cmocka_unit_test(watch_takes_at_most_max_watches),
+		cmocka_unit_test(watch_backend_is_auto_fanotify_or_inotify),
+		cmocka_unit_test(watch_failure_is_fail_or_degrade),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-options", tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 /*
- * test-fswatch.c - unit tests of the declared-watch source: decoding of
- * synthetic inotify/fanotify buffers, matching events to watches (frames,
- * overflow and loss accounting, the agent's own actions), option parsing
- * and the start-up failure policy.  The agent core is replaced by doubles
- * of the source.h seam that record what the source did.
+ * test-agent-fswatch.c - unit tests of the declared-watch source: decoding
+ * of synthetic inotify/fanotify buffers, matching events to watches
+ * (frames, overflow and loss accounting, the agent's own actions) and the
+ * start-up failure policy.  It links the real agent core; its frames go
+ * through the real pump and are decoded back (agent-doubles.h).  The
+ * option values are tested with the options (test-agent-options.c).
  */
 #include "config.h"
 
@@ -25,95 +26,32 @@
 #include <cmocka.h>
 
 #include "agent/fswatch.h"
+#include "agent/reactor.h"
+#include "agent-doubles.h"
 
-/* ---- doubles of the seam (src/agent/source.h) ---------------------------- */
+/* ---- what the source did ----------------------------------------------- */
 
-#define MAX_FRAMES 256
-
-struct frame {
-	enum wire_probe probe;
-	uint32_t pid;
-	char comm[64];
-	size_t comm_len;
-	uint64_t ts;
-};
-
-static struct frame frames[MAX_FRAMES];
-static unsigned n_frames;
-static uint64_t stats[STAT_COUNT];
-static char last_log[512];
-static unsigned n_logs;
-static uint64_t now_ns = 1000;
-static unsigned n_registered;
-
-int reactor_add(struct reactor *r, int fd, uint32_t events, reactor_fn fn,
-		void *ctx)
-{
-	(void)r; (void)fd; (void)events; (void)fn; (void)ctx;
-	n_registered++;
-	return 0;
-}
-
-int reactor_mod(struct reactor *r, int fd, uint32_t events)
-{
-	(void)r; (void)fd; (void)events;
-	return 0;
-}
-
-int reactor_del(struct reactor *r, int fd)
-{
-	(void)r; (void)fd;
-	n_registered--;
-	return 0;
-}
-
-void pump_emit(struct pump *p, enum wire_probe probe, uint32_t pid,
-	       const void *comm_raw, size_t comm_len, uint64_t ts_ns)
-{
-	struct frame *f;
-
-	(void)p;
-	assert_true(n_frames < MAX_FRAMES);
-	f = &frames[n_frames++];
-	f->probe = probe;
-	f->pid = pid;
-	assert_true(comm_len < sizeof(f->comm));
-	memcpy(f->comm, comm_raw, comm_len);
-	f->comm[comm_len] = '\0';
-	f->comm_len = comm_len;
-	f->ts = ts_ns;
-}
-
-void stats_add(enum stat_id id, uint64_t n) { stats[id] += n; }
-void stats_set(enum stat_id id, uint64_t v) { stats[id] = v; }
-uint64_t stats_get(enum stat_id id) { return stats[id]; }
-const char *stats_name(enum stat_id id) { (void)id; return "stat"; }
-
-void agent_log(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	va_start(ap, fmt);
-	vsnprintf(last_log, sizeof(last_log), fmt, ap);
-	va_end(ap);
-	n_logs++;
-}
-
-uint64_t mono_now_ns(void) { return now_ns; }
+static uint64_t now_ns = 1000;     /* when the delivered events were read */
+static struct pump pump;
+static struct reactor *reactor;
 
 static int reset_doubles(void **state)
 {
 	(void)state;
-	memset(frames, 0, sizeof(frames));
-	n_frames = 0;
-	memset(stats, 0, sizeof(stats));
-	last_log[0] = '\0';
-	n_logs = 0;
+	test_pump_init(&pump);
+	stats_reset();
+	test_log_reset();
 	now_ns = 1000;
-	n_registered = 0;
+	reactor = reactor_create();
+	assert_non_null(reactor);
 	return 0;
 }
+
+#define frames test_frames
+#define n_frames test_frame_count()
+#define n_logs test_log_count()
+#define last_log test_log_last()
+#define stat(id) stats_get(id)
 
 /* ---- synthetic kernel records ------------------------------------------ */
 
@@ -193,119 +131,119 @@ static void put_fanotify(size_t *len, uint64_t mask, int32_t pid,
 
 static void inotify_decodes_named_create(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_inotify(&len, 3, IN_CREATE, "f");
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
 	assert_int_equal(ev.wd, 3);
-	assert_int_equal(ev.what, FSW_CREATE);
+	assert_int_equal(ev.what, FSWATCH_CREATE);
 	assert_int_equal(ev.name_len, 1);
 	assert_memory_equal(ev.name, "f", 1);
 	assert_int_equal(ev.pidfd, -1);
 	assert_int_equal(off, len);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 0);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 0);
 }
 
 static void inotify_decodes_records_in_sequence(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_inotify(&len, 1, IN_MODIFY, "a");
 	put_inotify(&len, 1, IN_ATTRIB | IN_ISDIR, "sub");
 	put_inotify(&len, 1, IN_DELETE, "b");
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_MODIFY);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_ATTRIB | FSW_ISDIR);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_MODIFY);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_ATTRIB | FSWATCH_ISDIR);
 	assert_memory_equal(ev.name, "sub", 3);
 	assert_int_equal(ev.name_len, 3);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_DELETE);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 0);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_DELETE);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 0);
 }
 
 static void inotify_overflow_carries_no_watch(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_inotify(&len, -1, IN_Q_OVERFLOW, NULL);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_OVERFLOW);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_OVERFLOW);
 	assert_int_equal(ev.wd, -1);
 	assert_int_equal(ev.name_len, 0);
 }
 
 static void inotify_self_deletion_and_ignored_are_losses(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_inotify(&len, 2, IN_DELETE_SELF, NULL);
 	put_inotify(&len, 2, IN_IGNORED, NULL);
 	put_inotify(&len, 2, IN_MOVE_SELF, NULL);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_SELF_DELETED);
-	assert_true(ev.what & FSW_LOSS);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_WATCH_GONE);
-	assert_true(ev.what & FSW_LOSS);
-	assert_false(ev.what & FSW_REPORTABLE);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_SELF_MOVED);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_SELF_DELETED);
+	assert_true(ev.what & FSWATCH_LOSS);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_WATCH_GONE);
+	assert_true(ev.what & FSWATCH_LOSS);
+	assert_false(ev.what & FSWATCH_REPORTABLE);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_SELF_MOVED);
 }
 
 static void inotify_rejects_name_overrunning_buffer(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_inotify(&len, 1, IN_CREATE, "name");
-	assert_int_equal(fsw_inotify_next(buf, len - 1, &off, &ev), -1);
+	assert_int_equal(fswatch_inotify_next(buf, len - 1, &off, &ev), -1);
 	assert_int_equal(off, 0);
 }
 
 static void inotify_rejects_truncated_header(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_inotify(&len, 1, IN_CREATE, NULL);
-	assert_int_equal(fsw_inotify_next(buf, len - 2, &off, &ev), -1);
+	assert_int_equal(fswatch_inotify_next(buf, len - 2, &off, &ev), -1);
 }
 
 static void inotify_name_filling_record_without_nul_is_whole(void **state)
 {
 	struct inotify_event ie = { .wd = 1, .mask = IN_CREATE, .len = 4 };
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t off = 0;
 
 	(void)state;
 	memcpy(buf, &ie, sizeof(ie));
 	memcpy(buf + sizeof(ie), "abcd", 4);
-	assert_int_equal(fsw_inotify_next(buf, sizeof(ie) + 4, &off, &ev), 1);
+	assert_int_equal(fswatch_inotify_next(buf, sizeof(ie) + 4, &off, &ev), 1);
 	assert_int_equal(ev.name_len, 4);
 	assert_memory_equal(ev.name, "abcd", 4);
 }
 
 static void fanotify_decodes_dfid_name_and_pidfd(void **state)
 {
-	unsigned char fid[FSW_FID_MAX];
-	struct fsw_event ev;
+	unsigned char fid[FSWATCH_FID_MAX];
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_fanotify(&len, FAN_CREATE | FAN_MODIFY, 77, 5, "file", 9);
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_CREATE | FSW_MODIFY);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_CREATE | FSWATCH_MODIFY);
 	assert_int_equal(ev.pid, 77);
 	assert_int_equal(ev.pidfd, 9);
 	assert_int_equal(ev.fd, FAN_NOFD);
@@ -314,18 +252,18 @@ static void fanotify_decodes_dfid_name_and_pidfd(void **state)
 	assert_int_equal(ev.name_len, 4);
 	assert_memory_equal(ev.name, "file", 4);
 	assert_int_equal(off, len);
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 0);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), 0);
 }
 
 static void fanotify_dot_names_the_directory_itself(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_fanotify(&len, FAN_DELETE_SELF | FAN_ONDIR, 10, 1, ".", -1);
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_SELF_DELETED | FSW_ISDIR);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_SELF_DELETED | FSWATCH_ISDIR);
 	assert_int_equal(ev.name_len, 0);
 	assert_int_equal(ev.fid_len, 24);
 	assert_int_equal(ev.pidfd, -1);
@@ -333,45 +271,45 @@ static void fanotify_dot_names_the_directory_itself(void **state)
 
 static void fanotify_overflow_has_no_records(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_fanotify(&len, FAN_Q_OVERFLOW, 0, 0, NULL, -3);
 	put_fanotify(&len, FAN_MODIFY, 12, 1, "x", -3);
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_OVERFLOW);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_OVERFLOW);
 	assert_int_equal(ev.fid_len, 0);
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_MODIFY);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_MODIFY);
 	assert_int_equal(ev.pid, 12);
 }
 
 static void fanotify_rejects_unknown_metadata_version(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_fanotify(&len, FAN_MODIFY, 1, 1, "x", -3);
 	buf[offsetof(struct fanotify_event_metadata, vers)] = 2;
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), -1);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), -1);
 }
 
 static void fanotify_rejects_event_overrunning_buffer(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
 	put_fanotify(&len, FAN_MODIFY, 1, 1, "x", 4);
-	assert_int_equal(fsw_fanotify_next(buf, len - 4, &off, &ev), -1);
+	assert_int_equal(fswatch_fanotify_next(buf, len - 4, &off, &ev), -1);
 }
 
 static void fanotify_rejects_info_record_overrunning_event(void **state)
 {
 	struct fanotify_event_info_header h;
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
@@ -379,12 +317,12 @@ static void fanotify_rejects_info_record_overrunning_event(void **state)
 	memcpy(&h, buf + FAN_EVENT_METADATA_LEN, sizeof(h));
 	h.len += 8;
 	memcpy(buf + FAN_EVENT_METADATA_LEN, &h, sizeof(h));
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), -1);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), -1);
 }
 
 static void fanotify_rejects_handle_overrunning_record(void **state)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 	uint32_t big = 200;
 
@@ -392,14 +330,14 @@ static void fanotify_rejects_handle_overrunning_record(void **state)
 	put_fanotify(&len, FAN_MODIFY, 1, 1, "x", -3);
 	/* handle_bytes sits after the info header and the fsid. */
 	memcpy(buf + FAN_EVENT_METADATA_LEN + 4 + 8, &big, 4);
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), -1);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), -1);
 }
 
 static void fanotify_skips_unknown_info_type(void **state)
 {
 	struct fanotify_event_info_header h = { .info_type = 99, .len = 12 };
 	struct fanotify_event_metadata m;
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	(void)state;
@@ -410,8 +348,8 @@ static void fanotify_skips_unknown_info_type(void **state)
 	len += 12;
 	m.event_len += 12;
 	memcpy(buf, &m, sizeof(m));
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
-	assert_int_equal(ev.what, FSW_ATTRIB);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), 1);
+	assert_int_equal(ev.what, FSWATCH_ATTRIB);
 	assert_int_equal(ev.name_len, 1);
 	assert_int_equal(off, len);
 }
@@ -425,7 +363,14 @@ static struct fswatch w;
 static void setup_source(unsigned n)
 {
 	memset(&w, 0, sizeof(w));
-	w.fan_fd = w.ino_fd = w.timer_fd = w.proc_fd = -1;
+	w.fan_fd = w.ino_fd = w.proc_fd = -1;
+	clock_timer_init(&w.rearm);
+	w.log = (struct log_limit)LOG_LIMIT_INIT("fs watch", FSWATCH_LOG_WINDOW_NS,
+						 FSWATCH_LOG_PER_WINDOW);
+	w.overflow_log = (struct log_limit)LOG_LIMIT_INIT("fs watch",
+							  FSWATCH_OVERFLOW_LOG_INTERVAL_NS, 1);
+	w.pump = &pump;
+	w.reactor = reactor;
 	w.live = true;
 	w.e = calloc(n, sizeof(*w.e));
 	assert_non_null(w.e);
@@ -439,60 +384,62 @@ static int teardown_source(void **state)
 {
 	(void)state;
 	fswatch_stop(&w);
+	assert_int_equal(reactor_count(reactor), 0);
+	reactor_destroy(reactor);
 	return 0;
 }
 
-static void dir_entry(unsigned i, const char *path, enum fsw_api api, int n)
+static void dir_entry(unsigned i, const char *path, enum fswatch_api api, int n)
 {
-	struct fsw_entry *e = &w.e[i];
+	struct fswatch_entry *e = &w.e[i];
 
 	snprintf(e->path, sizeof(e->path), "%s", path);
 	snprintf(e->real, sizeof(e->real), "%s", path);
-	e->kind = FSW_KIND_DIR;
+	e->kind = FSWATCH_KIND_DIR;
 	e->name_off = strlen(path);
-	e->state = FSW_ARMED;
+	e->state = FSWATCH_ARMED;
 	e->api = api;
 	e->present = true;
-	e->wd = api == FSW_API_INOTIFY ? n : -1;
-	e->fid_len = api == FSW_API_FANOTIFY ? make_fid(e->fid, (unsigned)n) : 0;
+	e->wd = api == FSWATCH_API_INOTIFY ? n : -1;
+	e->fid_len = api == FSWATCH_API_FANOTIFY ? make_fid(e->fid, (unsigned)n) : 0;
 }
 
-static void file_entry(unsigned i, const char *path, enum fsw_api api, int n)
+static void file_entry(unsigned i, const char *path, enum fswatch_api api, int n)
 {
-	struct fsw_entry *e = &w.e[i];
+	struct fswatch_entry *e = &w.e[i];
 
 	dir_entry(i, path, api, n);
-	e->kind = FSW_KIND_FILE;
+	e->kind = FSWATCH_KIND_FILE;
 	e->name_off = (size_t)(strrchr(path, '/') - path) + 1;
 	e->name_len = strlen(path) - e->name_off;
 }
 
 static void deliver_inotify(int wd, uint32_t mask, const char *name)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	put_inotify(&len, wd, mask, name);
-	assert_int_equal(fsw_inotify_next(buf, len, &off, &ev), 1);
-	fswatch_handle_event(&w, FSW_API_INOTIFY, &ev, now_ns);
+	assert_int_equal(fswatch_inotify_next(buf, len, &off, &ev), 1);
+	fswatch_handle_event(&w, FSWATCH_API_INOTIFY, &ev, now_ns);
 }
 
 static void deliver_fanotify(uint64_t mask, int32_t pid, unsigned dir_n,
 			     const char *name, int pidfd)
 {
-	struct fsw_event ev;
+	struct fswatch_event ev;
 	size_t len = 0, off = 0;
 
 	put_fanotify(&len, mask, pid, dir_n, name, pidfd);
-	assert_int_equal(fsw_fanotify_next(buf, len, &off, &ev), 1);
-	fswatch_handle_event(&w, FSW_API_FANOTIFY, &ev, now_ns);
+	assert_int_equal(fswatch_fanotify_next(buf, len, &off, &ev), 1);
+	fswatch_handle_event(&w, FSWATCH_API_FANOTIFY, &ev, now_ns);
 }
 
 static void inotify_dir_watch_reports_entries_as_the_agent(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_INOTIFY, 1);
 	now_ns = 5555;
 	deliver_inotify(1, IN_CREATE, "a");
 	deliver_inotify(1, IN_MODIFY, "a");
@@ -503,15 +450,15 @@ static void inotify_dir_watch_reports_entries_as_the_agent(void **state)
 	assert_int_equal(frames[0].probe, WIRE_PROBE_FS_INOTIFY_FIRED);
 	assert_int_equal(frames[0].pid, SELF_PID);
 	assert_string_equal(frames[0].comm, "cellos-telemetr");
-	assert_int_equal(frames[0].ts, 5555);
-	assert_int_equal(stats[STAT_WATCH_LOST], 0);
+	assert_int_equal(frames[0].monotonic_ns, 5555);
+	assert_int_equal(stat(STAT_WATCH_LOST), 0);
 }
 
 static void inotify_event_of_unknown_watch_is_ignored(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(7, IN_CREATE, "a");
 	assert_int_equal(n_frames, 0);
 }
@@ -520,7 +467,7 @@ static void file_watch_reports_only_its_name(void **state)
 {
 	(void)state;
 	setup_source(1);
-	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	file_entry(0, "/w/d/f", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(1, IN_MODIFY, "g");
 	deliver_inotify(1, IN_MODIFY, "ff");
 	deliver_inotify(1, IN_ATTRIB | IN_ISDIR, NULL); /* the directory itself */
@@ -533,12 +480,12 @@ static void file_watch_counts_file_gone_and_sees_it_back(void **state)
 {
 	(void)state;
 	setup_source(1);
-	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	file_entry(0, "/w/d/f", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(1, IN_DELETE, "f");
 	assert_int_equal(n_frames, 1);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
 	assert_false(w.e[0].present);
-	assert_int_equal(w.e[0].state, FSW_ARMED);
+	assert_int_equal(w.e[0].state, FSWATCH_ARMED);
 	assert_non_null(strstr(last_log, "/w/d/f"));
 	deliver_inotify(1, IN_MOVED_TO, "f");
 	assert_int_equal(n_frames, 2);
@@ -547,7 +494,7 @@ static void file_watch_counts_file_gone_and_sees_it_back(void **state)
 	/* Replaced by rename while present: an event, not a loss. */
 	deliver_inotify(1, IN_MOVED_TO, "f");
 	assert_int_equal(n_frames, 3);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
 }
 
 static void path_messages_are_rate_limited_counters_are_not(void **state)
@@ -556,28 +503,28 @@ static void path_messages_are_rate_limited_counters_are_not(void **state)
 
 	(void)state;
 	setup_source(1);
-	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	file_entry(0, "/w/d/f", FSWATCH_API_INOTIFY, 1);
 	now_ns = FSWATCH_LOG_WINDOW_NS;
 	for (i = 0; i < 3 * FSWATCH_LOG_PER_WINDOW; i++) {
 		deliver_inotify(1, IN_DELETE, "f");
 		deliver_inotify(1, IN_CREATE, "f");
 	}
-	assert_int_equal(stats[STAT_WATCH_LOST], 3 * FSWATCH_LOG_PER_WINDOW);
+	assert_int_equal(stat(STAT_WATCH_LOST), 3 * FSWATCH_LOG_PER_WINDOW);
 	assert_int_equal(n_logs, FSWATCH_LOG_PER_WINDOW);
 	/* The next window says how many were left out, then logs again. */
 	now_ns += FSWATCH_LOG_WINDOW_NS;
 	deliver_inotify(1, IN_DELETE, "f");
 	assert_int_equal(n_logs, FSWATCH_LOG_PER_WINDOW + 2);
 	assert_non_null(strstr(last_log, "the file is gone"));
-	assert_int_equal(stats[STAT_WATCH_LOST], 3 * FSWATCH_LOG_PER_WINDOW + 1);
+	assert_int_equal(stat(STAT_WATCH_LOST), 3 * FSWATCH_LOG_PER_WINDOW + 1);
 }
 
 static void one_event_matching_two_watches_gives_one_frame(void **state)
 {
 	(void)state;
 	setup_source(2);
-	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
-	file_entry(1, "/w/d/f", FSW_API_INOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_INOTIFY, 1);
+	file_entry(1, "/w/d/f", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(1, IN_MODIFY, "f");
 	assert_int_equal(n_frames, 1);
 }
@@ -586,39 +533,39 @@ static void dir_self_deletion_reports_counts_and_loses(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(1, IN_DELETE_SELF, NULL);
 	assert_int_equal(n_frames, 1);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
-	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
+	assert_int_equal(w.e[0].state, FSWATCH_LOST);
 	assert_int_equal(w.e[0].wd, -1);
 	assert_non_null(strstr(last_log, "deleted"));
 	/* The IN_IGNORED that follows matches nothing any more. */
 	deliver_inotify(1, IN_IGNORED, NULL);
 	assert_int_equal(n_frames, 1);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
 }
 
 static void ignored_alone_loses_watch_without_frame(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(1, IN_IGNORED, NULL);
 	assert_int_equal(n_frames, 0);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
-	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
+	assert_int_equal(w.e[0].state, FSWATCH_LOST);
 }
 
 static void file_watch_loses_when_its_directory_moves(void **state)
 {
 	(void)state;
 	setup_source(1);
-	file_entry(0, "/w/d/f", FSW_API_INOTIFY, 1);
+	file_entry(0, "/w/d/f", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(1, IN_MOVE_SELF, NULL);
 	assert_int_equal(n_frames, 0);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
-	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
+	assert_int_equal(w.e[0].state, FSWATCH_LOST);
 	assert_non_null(strstr(last_log, "renamed"));
 }
 
@@ -626,18 +573,18 @@ static void overflow_is_counted_and_logged_at_most_once_a_second(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_INOTIFY, 1);
 	deliver_inotify(-1, IN_Q_OVERFLOW, NULL);
-	assert_int_equal(stats[STAT_DROP_FS_OVERFLOW], 1);
+	assert_int_equal(stat(STAT_DROP_FS_OVERFLOW), 1);
 	assert_int_equal(n_logs, 1);
 	assert_non_null(strstr(last_log, "overflow"));
 	now_ns += FSWATCH_OVERFLOW_LOG_INTERVAL_NS / 2;
 	deliver_inotify(-1, IN_Q_OVERFLOW, NULL);
-	assert_int_equal(stats[STAT_DROP_FS_OVERFLOW], 2);
+	assert_int_equal(stat(STAT_DROP_FS_OVERFLOW), 2);
 	assert_int_equal(n_logs, 1);
 	now_ns += FSWATCH_OVERFLOW_LOG_INTERVAL_NS;
 	deliver_fanotify(FAN_Q_OVERFLOW, 0, 0, NULL, -3);
-	assert_int_equal(stats[STAT_DROP_FS_OVERFLOW], 3);
+	assert_int_equal(stat(STAT_DROP_FS_OVERFLOW), 3);
 	assert_int_equal(n_logs, 2);
 	assert_non_null(strstr(last_log, "fanotify"));
 	assert_non_null(strstr(last_log, "1 more overflows"));
@@ -648,7 +595,7 @@ static void fanotify_own_actions_are_not_reported(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_FANOTIFY, 1);
 	deliver_fanotify(FAN_MODIFY, (int32_t)SELF_PID, 1, "log", -3);
 	assert_int_equal(n_frames, 0);
 }
@@ -661,7 +608,7 @@ static void fanotify_names_the_actor(void **state)
 
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_FANOTIFY, 1);
 	w.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(w.proc_fd >= 0);
 	/* This test process acts; its own comm, read independently. */
@@ -675,28 +622,28 @@ static void fanotify_names_the_actor(void **state)
 	assert_int_equal(n_frames, 1);
 	assert_int_equal(frames[0].pid, (uint32_t)getpid());
 	assert_string_equal(frames[0].comm, comm);
-	assert_int_equal(stats[STAT_COMM_UNRESOLVED], 0);
+	assert_int_equal(stat(STAT_COMM_UNRESOLVED), 0);
 }
 
 static void fanotify_reaped_actor_gets_empty_comm(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_FANOTIFY, 1);
 	w.fan_pidfd = true;
 	w.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* FAN_NOPIDFD: the process was gone when the event was read. */
 	deliver_fanotify(FAN_DELETE, (int32_t)getpid(), 1, "x", FAN_NOPIDFD);
 	assert_int_equal(n_frames, 1);
 	assert_int_equal(frames[0].comm_len, 0);
-	assert_int_equal(stats[STAT_COMM_UNRESOLVED], 1);
+	assert_int_equal(stat(STAT_COMM_UNRESOLVED), 1);
 }
 
 static void fanotify_event_of_other_directory_is_ignored(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_FANOTIFY, 1);
 	deliver_fanotify(FAN_MODIFY, 99, 2, "x", -3);
 	assert_int_equal(n_frames, 0);
 }
@@ -705,7 +652,7 @@ static void fanotify_file_watch_matches_name_in_its_directory(void **state)
 {
 	(void)state;
 	setup_source(1);
-	file_entry(0, "/w/d/f", FSW_API_FANOTIFY, 3);
+	file_entry(0, "/w/d/f", FSWATCH_API_FANOTIFY, 3);
 	deliver_fanotify(FAN_ATTRIB, 99, 3, "g", -3);
 	assert_int_equal(n_frames, 0);
 	deliver_fanotify(FAN_ATTRIB, 99, 3, "f", -3);
@@ -717,22 +664,22 @@ static void fanotify_dir_self_deletion_reports_and_loses(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_FANOTIFY, 1);
 	deliver_fanotify(FAN_DELETE_SELF | FAN_ONDIR, 99, 1, ".", -3);
 	assert_int_equal(n_frames, 1);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
-	assert_int_equal(w.e[0].state, FSW_LOST);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
+	assert_int_equal(w.e[0].state, FSWATCH_LOST);
 	assert_int_equal(w.e[0].fid_len, 0);
 }
 
 static void inotify_agents_own_file_writes_are_not_reported(void **state)
 {
-	struct fsw_own_file own[1];
+	struct fswatch_own_file own[1];
 
 	(void)state;
 	setup_source(2);
-	dir_entry(0, "/w/d", FSW_API_INOTIFY, 1);
-	file_entry(1, "/w/e/log", FSW_API_INOTIFY, 2);
+	dir_entry(0, "/w/d", FSWATCH_API_INOTIFY, 1);
+	file_entry(1, "/w/e/log", FSWATCH_API_INOTIFY, 2);
 	snprintf(own[0].path, sizeof(own[0].path), "/w/d/agent.log");
 	own[0].dir_len = 4;
 	own[0].name_len = 9;
@@ -756,113 +703,25 @@ static void watch_of_other_api_does_not_match(void **state)
 {
 	(void)state;
 	setup_source(1);
-	dir_entry(0, "/w/d", FSW_API_FANOTIFY, 1);
+	dir_entry(0, "/w/d", FSWATCH_API_FANOTIFY, 1);
 	w.e[0].wd = 1;
 	deliver_inotify(1, IN_MODIFY, "x");
 	assert_int_equal(n_frames, 0);
 }
 
-/* ---- options ------------------------------------------------------------- */
-
-static void add_path_rejects_empty(void **state)
-{
-	struct fswatch_config c = { .n_paths = 0 };
-	const char *err = NULL;
-
-	(void)state;
-	assert_int_equal(fswatch_config_add_path(&c, "", &err), -1);
-	assert_non_null(strstr(err, "allowed: "));
-	assert_non_null(strstr(err, "not empty"));
-	assert_int_equal(c.n_paths, 0);
-}
-
-static void add_path_rejects_longer_than_path_max(void **state)
-{
-	struct fswatch_config c = { .n_paths = 0 };
-	static char longp[PATH_MAX + 2];
-	const char *err = NULL;
-
-	(void)state;
-	memset(longp, 'a', PATH_MAX);
-	longp[0] = '/';
-	longp[PATH_MAX] = '\0';
-	assert_int_equal(fswatch_config_add_path(&c, longp, &err), -1);
-	assert_non_null(strstr(err, "shorter than 4096"));
-}
-
-static void add_path_keeps_duplicates_once(void **state)
-{
-	struct fswatch_config c = { .n_paths = 0 };
-	const char *err = NULL;
-
-	(void)state;
-	assert_int_equal(fswatch_config_add_path(&c, "/a", &err), 0);
-	assert_int_equal(fswatch_config_add_path(&c, "/b", &err), 0);
-	assert_int_equal(fswatch_config_add_path(&c, "/a", &err), 0);
-	assert_int_equal(c.n_paths, 2);
-}
-
-static void add_path_rejects_more_than_max_watches(void **state)
-{
-	static char names[FSWATCH_MAX_WATCHES + 1][16];
-	struct fswatch_config c = { .n_paths = 0 };
-	const char *err = NULL;
-	unsigned i;
-
-	(void)state;
-	for (i = 0; i < FSWATCH_MAX_WATCHES; i++) {
-		snprintf(names[i], sizeof(names[i]), "/p%u", i);
-		assert_int_equal(fswatch_config_add_path(&c, names[i], &err), 0);
-	}
-	snprintf(names[i], sizeof(names[i]), "/p%u", i);
-	assert_int_equal(fswatch_config_add_path(&c, names[i], &err), -1);
-	assert_non_null(strstr(err, "at most 64 watches"));
-	assert_int_equal(c.n_paths, FSWATCH_MAX_WATCHES);
-}
-
-static void backend_accepts_auto_fanotify_inotify_only(void **state)
-{
-	enum fswatch_backend b = FSWATCH_BACKEND_AUTO;
-	const char *err = NULL;
-
-	(void)state;
-	assert_int_equal(fswatch_parse_backend("fanotify", &b, &err), 0);
-	assert_int_equal(b, FSWATCH_BACKEND_FANOTIFY);
-	assert_int_equal(fswatch_parse_backend("inotify", &b, &err), 0);
-	assert_int_equal(b, FSWATCH_BACKEND_INOTIFY);
-	assert_int_equal(fswatch_parse_backend("auto", &b, &err), 0);
-	assert_int_equal(b, FSWATCH_BACKEND_AUTO);
-	assert_int_equal(fswatch_parse_backend("Inotify", &b, &err), -1);
-	assert_non_null(strstr(err, "auto, fanotify, inotify"));
-	assert_int_equal(fswatch_parse_backend("", &b, &err), -1);
-}
-
-static void failure_accepts_fail_and_degrade_only(void **state)
-{
-	enum fswatch_failure f = FSWATCH_FAIL;
-	const char *err = NULL;
-
-	(void)state;
-	assert_int_equal(fswatch_parse_failure("degrade", &f, &err), 0);
-	assert_int_equal(f, FSWATCH_DEGRADE);
-	assert_int_equal(fswatch_parse_failure("fail", &f, &err), 0);
-	assert_int_equal(f, FSWATCH_FAIL);
-	assert_int_equal(fswatch_parse_failure("ignore", &f, &err), -1);
-	assert_non_null(strstr(err, "fail, degrade"));
-}
-
 /* ---- start-up policy (inotify: needs no privilege) ---------------------- */
+
+#define env ((const struct source_env){ .r = reactor, .pump = &pump })
 
 static void start_without_paths_arms_nothing(void **state)
 {
 	struct fswatch_config c = { .n_paths = 0 };
-	char err[256];
+	struct source_msg msg;
 
 	(void)state;
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
-			 FSWATCH_STARTED);
-	assert_int_equal(n_registered, 0);
+	assert_int_equal(fswatch_start(&w, &env, &c, &msg), 0);
+	assert_int_equal(msg.armed, 1u << WIRE_PROBE_FS_INOTIFY_FIRED);
+	assert_int_equal(reactor_count(reactor), 0);
 }
 
 static void start_fail_mode_missing_path_is_unavailable(void **state)
@@ -870,15 +729,15 @@ static void start_fail_mode_missing_path_is_unavailable(void **state)
 	struct fswatch_config c = { .n_paths = 0,
 				    .backend = FSWATCH_BACKEND_INOTIFY,
 				    .failure = FSWATCH_FAIL };
-	char err[256];
+	struct source_msg msg;
 
 	(void)state;
 	c.paths[c.n_paths++] = "/nonexistent/cellos-fswatch-test";
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
-			 FSWATCH_UNAVAILABLE);
-	assert_non_null(strstr(err, "--watch=/nonexistent/cellos-fswatch-test"));
-	assert_non_null(strstr(err, strerror(ENOENT)));
+	assert_int_equal(fswatch_start(&w, &env, &c, &msg), -ENOENT);
+	assert_non_null(strstr(msg.text, "--watch=/nonexistent/cellos-fswatch-test"));
+	assert_non_null(strstr(msg.text, strerror(ENOENT)));
+	/* A failed start leaves nothing open. */
+	assert_int_equal(reactor_count(reactor), 0);
 }
 
 static void start_degrade_mode_counts_and_runs_on(void **state)
@@ -887,24 +746,22 @@ static void start_degrade_mode_counts_and_runs_on(void **state)
 				    .backend = FSWATCH_BACKEND_INOTIFY,
 				    .failure = FSWATCH_DEGRADE };
 	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
-	char err[256];
+	struct source_msg msg;
 
 	(void)state;
 	assert_non_null(mkdtemp(tmpl));
 	c.paths[c.n_paths++] = "/nonexistent/cellos-fswatch-test";
 	c.paths[c.n_paths++] = tmpl;
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
-			 FSWATCH_STARTED);
-	assert_int_equal(stats[STAT_WATCH_LOST], 1);
-	assert_int_equal(w.e[0].state, FSW_LOST);
-	assert_int_equal(w.e[1].state, FSW_ARMED);
-	assert_int_equal(w.e[1].api, FSW_API_INOTIFY);
-	assert_int_equal(w.e[1].kind, FSW_KIND_DIR);
-	assert_true(w.timer_armed);
+	assert_int_equal(fswatch_start(&w, &env, &c, &msg), 0);
+	assert_int_equal(stat(STAT_WATCH_LOST), 1);
+	assert_int_equal(w.e[0].state, FSWATCH_LOST);
+	assert_int_equal(w.e[1].state, FSWATCH_ARMED);
+	assert_int_equal(w.e[1].api, FSWATCH_API_INOTIFY);
+	assert_int_equal(w.e[1].kind, FSWATCH_KIND_DIR);
+	assert_true(w.rearm.armed);
 	assert_true(w.e[1].wd >= 0);
 	fswatch_stop(&w);
-	assert_int_equal(n_registered, 0);
+	assert_int_equal(reactor_count(reactor), 0);
 	rmdir(tmpl);
 }
 
@@ -914,7 +771,7 @@ static void start_resolves_file_watch_to_its_directory(void **state)
 				    .backend = FSWATCH_BACKEND_INOTIFY };
 	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
 	char file[64];
-	char err[256];
+	struct source_msg msg;
 	int fd;
 
 	(void)state;
@@ -924,13 +781,11 @@ static void start_resolves_file_watch_to_its_directory(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	c.paths[c.n_paths++] = file;
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
-			 FSWATCH_STARTED);
-	assert_int_equal(w.e[0].kind, FSW_KIND_FILE);
-	assert_int_equal(w.e[0].state, FSW_ARMED);
+	assert_int_equal(fswatch_start(&w, &env, &c, &msg), 0);
+	assert_int_equal(w.e[0].kind, FSWATCH_KIND_FILE);
+	assert_int_equal(w.e[0].state, FSWATCH_ARMED);
 	assert_string_equal(w.e[0].real + w.e[0].name_off, "watched");
-	assert_false(w.timer_armed);
+	assert_false(w.rearm.armed);
 	fswatch_stop(&w);
 	unlink(file);
 	rmdir(tmpl);
@@ -942,7 +797,7 @@ static void start_makes_relative_path_absolute(void **state)
 				    .backend = FSWATCH_BACKEND_INOTIFY };
 	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
 	char old[PATH_MAX], sub[64];
-	char err[256];
+	struct source_msg msg;
 
 	(void)state;
 	assert_non_null(mkdtemp(tmpl));
@@ -951,12 +806,10 @@ static void start_makes_relative_path_absolute(void **state)
 	assert_non_null(getcwd(old, sizeof(old)));
 	assert_int_equal(chdir(tmpl), 0);
 	c.paths[c.n_paths++] = "sub";
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
-			 FSWATCH_STARTED);
+	assert_int_equal(fswatch_start(&w, &env, &c, &msg), 0);
 	assert_int_equal(chdir(old), 0);
 	assert_string_equal(w.e[0].path, sub);
-	assert_int_equal(w.e[0].state, FSW_ARMED);
+	assert_int_equal(w.e[0].state, FSWATCH_ARMED);
 	fswatch_stop(&w);
 	rmdir(sub);
 	rmdir(tmpl);
@@ -968,7 +821,7 @@ static void start_records_files_open_for_writing(void **state)
 				    .backend = FSWATCH_BACKEND_INOTIFY };
 	char tmpl[] = "/tmp/test-fswatch.XXXXXX";
 	char file[64], ro[64];
-	char err[256];
+	struct source_msg msg;
 	bool found = false, found_ro = false;
 	unsigned i;
 	int fd, rfd;
@@ -982,9 +835,7 @@ static void start_records_files_open_for_writing(void **state)
 	rfd = open(ro, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
 	assert_true(rfd >= 0);
 	c.paths[c.n_paths++] = tmpl;
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(fswatch_start(&w, &c, NULL, NULL, err, sizeof(err)),
-			 FSWATCH_STARTED);
+	assert_int_equal(fswatch_start(&w, &env, &c, &msg), 0);
 	for (i = 0; i < w.n_own; i++) {
 		if (strcmp(w.own[i].path, file) == 0) {
 			found = true;
@@ -1048,13 +899,7 @@ int main(void)
 		T(start_makes_relative_path_absolute),
 		T(start_records_files_open_for_writing),
 #undef T
-		cmocka_unit_test(add_path_rejects_empty),
-		cmocka_unit_test(add_path_rejects_longer_than_path_max),
-		cmocka_unit_test(add_path_keeps_duplicates_once),
-		cmocka_unit_test(add_path_rejects_more_than_max_watches),
-		cmocka_unit_test(backend_accepts_auto_fanotify_inotify_only),
-		cmocka_unit_test(failure_accepts_fail_and_degrade_only),
 	};
 
-	return cmocka_run_group_tests_name("fswatch", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-fswatch", tests, NULL, NULL);
 }

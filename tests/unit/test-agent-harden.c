@@ -1,5 +1,5 @@
 /*
- * test-harden.c - the pure decisions of src/agent/harden.c: which
+ * test-agent-harden.c - the pure decisions of src/agent/harden.c: which
  * capabilities stay, which descriptors are closed, which oom_score_adj is
  * written; and that closing inherited descriptors keeps the ready fd.
  */
@@ -145,5 +145,5 @@ int main(void)
 		cmocka_unit_test(close_inherited_keeps_only_stdio_and_ready_fd),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-harden", tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * test-procmodel.c - the process event model (src/agent/procmodel.c) fed
+ * test-agent-procmodel.c - the process event model (src/agent/procmodel.c) fed
  * synthetic proc connector datagrams through the connector's parser
  * (src/agent/cnproc.c), with /proc and taskstats replaced by tables the
  * test controls.  No kernel involved.
@@ -21,6 +21,7 @@
 
 #include "agent/cnproc.h"
 #include "agent/procmodel.h"
+#include "agent/nlsock.h"
 #include "agent/stats.h"
 
 #define MAX_EVENTS 64
@@ -209,7 +210,7 @@ static void feed_on(uint32_t cpu, uint32_t what, uint64_t ts, const void *data,
 	struct dgram d;
 
 	build(&d, cpu, W.seq[cpu]++, 0, what, ts, data, dlen);
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 }
 
 static void fork_ev(uint32_t ppid, uint32_t child_pid, uint32_t child_tgid, uint64_t ts)
@@ -502,6 +503,51 @@ static void walk_reports_an_exec_it_caught_before(void **state)
 	assert_event(2, WIRE_PROBE_PROCESS_EXITED, 123, "make");
 }
 
+/* One walk: pid seen (still alive) at t ms. */
+static void walk_once(uint32_t pid, uint64_t t)
+{
+	procmodel_walk_begin(&W.pm);
+	procmodel_walk_seen(&W.pm, pid, t * MS);
+	procmodel_walk_end(&W.pm, t * MS);
+}
+
+/* A 20 ms walker re-reads a new process's name for about a second, not
+ * just two walks: a loaded machine's child may exec 200 ms after its fork. */
+static void walk_rechecks_cover_a_span_of_time(void **state)
+{
+	struct procmodel_config cfg = { .capacity = 64, .coalesce_ns = WINDOW,
+					.walk_period_ns = 20 * MS };
+	struct procmodel_ops ops = W.pm.ops;
+
+	(void)state;
+	procmodel_fini(&W.pm);
+	assert_int_equal(procmodel_init(&W.pm, &cfg, &ops), 0);
+	set_live(124, "bash");
+	walk_once(124, 10);
+	for (uint64_t t = 30; t <= 190; t += 20)
+		walk_once(124, t);  /* nine walks under the shell's name */
+	set_live(124, "helper");
+	walk_once(124, 210);
+	assert_int_equal(W.n, 2);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 124, "bash");
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 124, "helper");
+}
+
+/* Without a period the minimum holds: a rename after the rechecks is not
+ * an exec the walker can tell from a prctl, and is not reported. */
+static void walk_rechecks_end(void **state)
+{
+	(void)state;
+	set_live(125, "bash");
+	walk_once(125, 10);
+	for (uint64_t t = 20; t < 20 + 10 * PM_WALK_RECHECKS; t += 10)
+		walk_once(125, t);
+	set_live(125, "late");
+	walk_once(125, 200);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 125, "bash");
+}
+
 static void flush_spawns_pending_forks(void **state)
 {
 	(void)state;
@@ -522,16 +568,16 @@ static void sequence_gaps_count_lost_messages_per_cpu(void **state)
 	(void)state;
 	set_live(200, "x");
 	build(&d, 0, 10, 0, PROC_EVENT_EXEC, 1 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	build(&d, 1, 500, 0, PROC_EVENT_EXEC, 2 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	build(&d, 0, 11, 0, PROC_EVENT_EXEC, 3 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	assert_int_equal(stats_get(STAT_DROP_NETLINK), 0);
 	build(&d, 0, 15, 0, PROC_EVENT_EXEC, 4 * MS, &e, sizeof(e));  /* 12-14 lost */
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	build(&d, 1, 502, 0, PROC_EVENT_EXEC, 5 * MS, &e, sizeof(e)); /* 501 lost */
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	assert_int_equal(stats_get(STAT_DROP_NETLINK), 4);
 	assert_int_equal(W.cn.lost, 4);
 }
@@ -545,10 +591,10 @@ static void only_our_subscription_ack_is_taken(void **state)
 	assert_int_equal(W.cn.ack, CNPROC_ACK_WAITING);
 	/* Another process subscribing: an ack that is not ours. */
 	build(&d, UINT32_MAX, 42, 43, PROC_EVENT_NONE, 0, &err, sizeof(err));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	assert_int_equal(W.cn.ack, CNPROC_ACK_WAITING);
 	build(&d, UINT32_MAX, SUB_ACK, SUB_ACK + 1, PROC_EVENT_NONE, 0, &err, sizeof(err));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	assert_int_equal(W.cn.ack, CNPROC_ACK_OK);
 	/* Acks never count as sequence gaps, nor produce events. */
 	assert_int_equal(stats_get(STAT_DROP_NETLINK), 0);
@@ -564,19 +610,19 @@ static void acks_in_the_cpu_sequence_are_not_losses(void **state)
 	(void)state;
 	set_live(210, "x");
 	build(&d, 0, 10, 0, PROC_EVENT_EXEC, 1 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	/* Another subscriber's ack, numbered like an event (Linux 6.x). */
 	build(&d, 0, 11, 999, PROC_EVENT_NONE, 2 * MS, &err, sizeof(err));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	/* An old-style ack: cpu -1, seq an echo. */
 	build(&d, UINT32_MAX, 5, 6, PROC_EVENT_NONE, 0, &err, sizeof(err));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	build(&d, 0, 12, 0, PROC_EVENT_EXEC, 3 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	assert_int_equal(stats_get(STAT_DROP_NETLINK), 0);
 	/* A real gap after the ack still counts. */
 	build(&d, 0, 14, 0, PROC_EVENT_EXEC, 4 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	assert_int_equal(stats_get(STAT_DROP_NETLINK), 1);
 }
 
@@ -587,22 +633,33 @@ static void refused_subscription_is_reported(void **state)
 
 	(void)state;
 	build(&d, UINT32_MAX, SUB_SEQ, SUB_ACK + 1, PROC_EVENT_NONE, 0, &err, sizeof(err));
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	assert_int_equal(W.cn.ack, CNPROC_ACK_ERROR);
 	assert_int_equal(W.cn.ack_errno, 1);
 }
 
+/* The socket layer (nlsock.c) passes on only what the kernel sent: port
+ * id 0 in a whole sockaddr_nl. */
 static void messages_not_from_the_kernel_are_ignored(void **state)
 {
-	struct exec_proc_event e = { 300, 300 };
-	struct dgram d;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = 0 };
+	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa) };
 
 	(void)state;
-	set_live(300, "spoof");
-	build(&d, 0, 1, 0, PROC_EVENT_EXEC, 1 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, d.len, 4242);
-	assert_int_equal(W.n, 0);
-	assert_int_equal(W.cn.foreign, 1);
+	assert_true(nlsock_from_kernel(&mh));
+	sa.nl_pid = 4242;
+	assert_false(nlsock_from_kernel(&mh));
+	/* A short address is not trusted, whatever nl_pid holds. */
+	sa.nl_pid = 0;
+	mh.msg_namelen = sizeof(sa) - 1;
+	assert_false(nlsock_from_kernel(&mh));
+	mh.msg_namelen = 0;
+	assert_false(nlsock_from_kernel(&mh));
+	mh.msg_namelen = sizeof(sa);
+	sa.nl_family = AF_UNIX;
+	assert_false(nlsock_from_kernel(&mh));
+	mh.msg_name = NULL;
+	assert_false(nlsock_from_kernel(&mh));
 }
 
 static void truncated_and_foreign_connector_messages_are_skipped(void **state)
@@ -615,14 +672,14 @@ static void truncated_and_foreign_connector_messages_are_skipped(void **state)
 	build(&d, 0, 1, 0, PROC_EVENT_EXEC, 1 * MS, &e, sizeof(e));
 	/* Claim more event bytes than the datagram holds. */
 	((struct cn_msg *)mnl_nlmsg_get_payload((struct nlmsghdr *)d.buf))->len = 200;
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	/* Another connector index. */
 	build(&d, 0, 2, 0, PROC_EVENT_EXEC, 1 * MS, &e, sizeof(e));
 	((struct cn_msg *)mnl_nlmsg_get_payload((struct nlmsghdr *)d.buf))->id.idx = 7;
-	cnproc_parse(&W.cn, d.buf, d.len, 0);
+	cnproc_parse(&W.cn, d.buf, d.len);
 	/* Cut inside the netlink header. */
 	build(&d, 0, 3, 0, PROC_EVENT_EXEC, 1 * MS, &e, sizeof(e));
-	cnproc_parse(&W.cn, d.buf, 10, 0);
+	cnproc_parse(&W.cn, d.buf, 10);
 	assert_int_equal(W.n, 0);
 	assert_int_equal(W.cn.malformed, 2);
 }
@@ -768,6 +825,8 @@ int main(void)
 		T(exit_uses_last_known_comm_without_record),
 		T(reused_pid_closes_the_previous_process),
 		T(walk_reports_new_and_vanished_processes),
+		T(walk_rechecks_cover_a_span_of_time),
+		T(walk_rechecks_end),
 		T(events_older_than_the_walk_are_not_reported_twice),
 		T(late_exec_message_gets_the_window_extended_once),
 		T(renamed_fork_is_spawned_after_one_extension),
@@ -787,5 +846,5 @@ int main(void)
 		T(walk_leaves_a_child_the_connector_announced_to_the_events),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-procmodel", tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
- * test-sink.c - the sink (src/agent/sink.c): URI parsing, and real Unix
- * stream sockets in a temporary directory driven through a small epoll
- * reactor (agent-doubles.c); the chardev kind against a pseudo-terminal
+ * test-agent-sink.c - the sink (src/agent/sink.c): URI parsing, and real Unix
+ * stream sockets in a temporary directory driven through the agent's own
+ * reactor, its log read back (agent-doubles.c); the chardev kind against a pseudo-terminal
  * (a tty, like a serial line) and /dev/null.  Never touches vsock.
  */
 #include "config.h"
@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "agent/reactor.h"
 #include "agent/sink.h"
 #include "agent-doubles.h"
 
@@ -43,24 +44,24 @@ static void parse_accepts_vsock_unix_and_stdout(void **state)
 	char err[ERR_BYTES];
 	char path[SINK_PATH_BYTES + 8];
 
-	assert_int_equal(sink_parse("vsock:2:9001", &a, err, sizeof(err)), 0);
+	assert_int_equal(sink_addr_parse("vsock:2:9001", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.kind, SINK_VSOCK);
 	assert_int_equal(a.cid, 2);
 	assert_int_equal(a.port, 9001);
-	assert_int_equal(sink_parse("vsock:4294967294:4294967294", &a, err, sizeof(err)), 0);
+	assert_int_equal(sink_addr_parse("vsock:4294967294:4294967294", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.cid, 4294967294U);
 	assert_int_equal(a.port, 4294967294U);
-	assert_int_equal(sink_parse("vsock:0:0", &a, err, sizeof(err)), 0);
-	assert_int_equal(sink_parse("unix:/run/cellos/t.sock", &a, err, sizeof(err)), 0);
+	assert_int_equal(sink_addr_parse("vsock:0:0", &a, err, sizeof(err)), 0);
+	assert_int_equal(sink_addr_parse("unix:/run/cellos/t.sock", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.kind, SINK_UNIX);
 	assert_string_equal(a.path, "/run/cellos/t.sock");
-	assert_int_equal(sink_parse("-", &a, err, sizeof(err)), 0);
+	assert_int_equal(sink_addr_parse("-", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.kind, SINK_STDOUT);
 	/* The longest path that fits sun_path with its NUL. */
 	strcpy(path, "unix:");
 	memset(path + 5, 'p', SINK_PATH_BYTES - 1);
 	path[5 + SINK_PATH_BYTES - 1] = '\0';
-	assert_int_equal(sink_parse(path, &a, err, sizeof(err)), 0);
+	assert_int_equal(sink_addr_parse(path, &a, err, sizeof(err)), 0);
 	assert_int_equal(strlen(a.path), SINK_PATH_BYTES - 1);
 }
 
@@ -70,9 +71,9 @@ static void expect_reject(const char *uri, const char *n1, const char *n2)
 	struct sink_addr a;
 	char err[ERR_BYTES] = "";
 
-	assert_int_equal(sink_parse(uri, &a, err, sizeof(err)), -1);
+	assert_int_equal(sink_addr_parse(uri, &a, err, sizeof(err)), -EINVAL);
 	if (!strstr(err, n1) || (n2 && !strstr(err, n2)))
-		fail_msg("sink_parse(\"%s\") said \"%s\"; wanted \"%s\" and \"%s\"", uri,
+		fail_msg("sink_addr_parse(\"%s\") said \"%s\"; wanted \"%s\" and \"%s\"", uri,
 			 err, n1, n2 ? n2 : "");
 	assert_null(strchr(err, '\n'));
 }
@@ -131,11 +132,11 @@ static void describe_names_the_address(void **state)
 	struct sink_addr a;
 	char buf[SINK_DESCRIBE_BYTES];
 
-	assert_int_equal(sink_parse("vsock:3:77", &a, NULL, 0), 0);
-	sink_describe(&a, buf, sizeof(buf));
+	assert_int_equal(sink_addr_parse("vsock:3:77", &a, NULL, 0), 0);
+	sink_addr_describe(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "vsock:3:77");
-	assert_int_equal(sink_parse("unix:/a/b", &a, NULL, 0), 0);
-	sink_describe(&a, buf, sizeof(buf));
+	assert_int_equal(sink_addr_parse("unix:/a/b", &a, NULL, 0), 0);
+	sink_addr_describe(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "unix:/a/b");
 }
 
@@ -144,12 +145,12 @@ static void create_rejects_queue_sizes_out_of_range(void **state)
 	struct sink_addr a;
 	struct sink *s;
 
-	assert_int_equal(sink_parse("unix:/nonexistent/x", &a, NULL, 0), 0);
-	errno = 0;
-	assert_null(sink_create(&a, SINK_QUEUE_MIN_BYTES - 1, NULL));
-	assert_int_equal(errno, EINVAL);
-	assert_null(sink_create(&a, SINK_QUEUE_MAX_BYTES + 1, NULL));
-	s = sink_create(&a, SINK_QUEUE_MIN_BYTES, NULL);
+	assert_int_equal(sink_addr_parse("unix:/nonexistent/x", &a, NULL, 0), 0);
+	s = NULL;
+	assert_int_equal(sink_create(&s, &a, SINK_QUEUE_MIN_BYTES - 1, NULL), -EINVAL);
+	assert_int_equal(sink_create(&s, &a, SINK_QUEUE_MAX_BYTES + 1, NULL), -EINVAL);
+	assert_null(s);
+	assert_int_equal(sink_create(&s, &a, SINK_QUEUE_MIN_BYTES, NULL), 0);
 	assert_non_null(s);
 	/* The smallest queue holds one largest frame. */
 	{
@@ -182,11 +183,11 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/sink.sock", f->dir);
-	f->r = test_reactor_new();
+	f->r = reactor_create();
 	if (!f->r)
 		return -1;
 	f->listener = -1;
-	test_stats_reset();
+	stats_reset();
 	test_log_reset();
 	*state = f;
 	return 0;
@@ -207,7 +208,7 @@ static int teardown(void **state)
 
 	listener_close(f);
 	rmdir(f->dir);
-	test_reactor_free(f->r);
+	reactor_destroy(f->r);
 	free(f);
 	return 0;
 }
@@ -241,15 +242,14 @@ static struct sink *sink_for(struct fixture *f, size_t qbytes)
 	struct sink *s;
 
 	snprintf(uri, sizeof(uri), "unix:%s", f->path);
-	assert_int_equal(sink_parse(uri, &a, NULL, 0), 0);
-	s = sink_create(&a, qbytes, f->r);
-	assert_non_null(s);
+	assert_int_equal(sink_addr_parse(uri, &a, NULL, 0), 0);
+	assert_int_equal(sink_create(&s, &a, qbytes, f->r), 0);
 	return s;
 }
 
 static uint64_t now_ms(void)
 {
-	return mono_now_ns() / 1000000ULL;
+	return clock_now_ns() / 1000000ULL;
 }
 
 static void run_until_connected(struct fixture *f, struct sink *s, bool want)
@@ -260,7 +260,7 @@ static void run_until_connected(struct fixture *f, struct sink *s, bool want)
 		if (now_ms() > end)
 			fail_msg("sink did not %s within %d ms", want ? "connect" : "disconnect",
 				 DEADLINE_MS);
-		assert_true(test_reactor_run_once(f->r, 50) >= 0);
+		assert_true(reactor_run_once(f->r, 50) >= 0);
 	}
 }
 
@@ -270,7 +270,7 @@ static void run_until_quiet(struct fixture *f)
 	int i;
 
 	for (i = 0; i < 1000; i++)
-		if (test_reactor_run_once(f->r, 0) == 0)
+		if (reactor_run_once(f->r, 0) == 0)
 			return;
 	fail_msg("reactor never went quiet");
 }
@@ -364,7 +364,7 @@ static void rx_until(struct fixture *f, struct rx *x, int fd, unsigned last_seq)
 		if (now_ms() > end)
 			fail_msg("only %u records (next %u) arrived within %d ms", x->count,
 				 x->next_seq, DEADLINE_MS);
-		assert_true(test_reactor_run_once(f->r, 10) >= 0);
+		assert_true(reactor_run_once(f->r, 10) >= 0);
 		assert_true(rx_read(x, fd));
 	}
 }
@@ -392,7 +392,7 @@ static void records_arrive_whole_and_in_order(void **state)
 
 		while (!sink_push(s, rec, len)) {
 			assert_true(now_ms() < end);
-			assert_true(test_reactor_run_once(f->r, 10) >= 0);
+			assert_true(reactor_run_once(f->r, 10) >= 0);
 			assert_true(rx_read(x, c));
 		}
 		pushed++;
@@ -408,7 +408,7 @@ static void records_arrive_whole_and_in_order(void **state)
 	assert_int_equal(stats_get(STAT_RECONNECTS), 1);
 	close(c);
 	sink_destroy(s);
-	assert_int_equal(test_reactor_count(f->r), 0);
+	assert_int_equal(reactor_count(f->r), 0);
 	free(x);
 }
 
@@ -433,7 +433,7 @@ static void queued_records_arrive_once_listener_appears(void **state)
 	/* Let several reconnect attempts fail (50+100+200 ms nominal). */
 	end = now_ms() + 600;
 	while (now_ms() < end)
-		assert_true(test_reactor_run_once(f->r, 50) >= 0);
+		assert_true(reactor_run_once(f->r, 50) >= 0);
 	assert_false(sink_connected(s));
 	/* Failures are logged once, not once per attempt. */
 	assert_int_equal(test_log_count_matching("cannot connect"), 1);
@@ -668,9 +668,8 @@ static void stdout_sink_writes_records_and_survives_reader_going_away(void **sta
 	assert_non_null(x);
 	rx_init(x);
 	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
-	assert_int_equal(sink_parse("-", &a, NULL, 0), 0);
-	s = sink_create(&a, SINK_QUEUE_MIN_BYTES * 4, f->r);
-	assert_non_null(s);
+	assert_int_equal(sink_addr_parse("-", &a, NULL, 0), 0);
+	assert_int_equal(sink_create(&s, &a, SINK_QUEUE_MIN_BYTES * 4, f->r), 0);
 	/* The write end in fd 1 is blocking, as a shell would give it. */
 	fl = fcntl(p[1], F_GETFL);
 	assert_int_equal(fcntl(p[1], F_SETFL, fl & ~O_NONBLOCK), 0);
@@ -685,7 +684,7 @@ static void stdout_sink_writes_records_and_survives_reader_going_away(void **sta
 
 		while (!sink_push(s, rec, len)) {
 			assert_true(now_ms() < end);
-			assert_true(test_reactor_run_once(f->r, 10) >= 0);
+			assert_true(reactor_run_once(f->r, 10) >= 0);
 			assert_true(rx_read(x, p[0]));
 		}
 	}
@@ -728,9 +727,8 @@ static void stdout_sink_writes_to_a_regular_file(void **state)
 	snprintf(path, sizeof(path), "%s/out", f->dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
-	assert_int_equal(sink_parse("-", &a, NULL, 0), 0);
-	s = sink_create(&a, SINK_QUEUE_DEFAULT_BYTES, f->r);
-	assert_non_null(s);
+	assert_int_equal(sink_addr_parse("-", &a, NULL, 0), 0);
+	assert_int_equal(sink_create(&s, &a, SINK_QUEUE_DEFAULT_BYTES, f->r), 0);
 	stdout_redirect(&sv, fd);
 	/* epoll refuses regular files: the sink must write without it. */
 	assert_int_equal(sink_start(s), 0);
@@ -758,10 +756,10 @@ static void parse_accepts_chardev_absolute_path(void **state)
 	char err[ERR_BYTES];
 	char buf[SINK_DESCRIBE_BYTES];
 
-	assert_int_equal(sink_parse("chardev:/dev/vport0p1", &a, err, sizeof(err)), 0);
+	assert_int_equal(sink_addr_parse("chardev:/dev/vport0p1", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.kind, SINK_CHARDEV);
 	assert_string_equal(a.path, "/dev/vport0p1");
-	sink_describe(&a, buf, sizeof(buf));
+	sink_addr_describe(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "chardev:/dev/vport0p1");
 }
 
@@ -804,9 +802,8 @@ static struct sink *chardev_sink(struct fixture *f, const char *path)
 	struct sink *s;
 
 	snprintf(uri, sizeof(uri), "chardev:%s", path);
-	assert_int_equal(sink_parse(uri, &a, NULL, 0), 0);
-	s = sink_create(&a, SINK_QUEUE_DEFAULT_BYTES, f->r);
-	assert_non_null(s);
+	assert_int_equal(sink_addr_parse(uri, &a, NULL, 0), 0);
+	assert_int_equal(sink_create(&s, &a, SINK_QUEUE_DEFAULT_BYTES, f->r), 0);
 	return s;
 }
 
@@ -845,7 +842,7 @@ static void chardev_sink_sets_a_tty_raw_and_bytes_arrive_unchanged(void **state)
 
 		while (!sink_push(s, rec, len)) {
 			assert_true(now_ms() < end);
-			assert_true(test_reactor_run_once(f->r, 10) >= 0);
+			assert_true(reactor_run_once(f->r, 10) >= 0);
 			assert_true(rx_read(x, p.master));
 		}
 	}
@@ -857,7 +854,7 @@ static void chardev_sink_sets_a_tty_raw_and_bytes_arrive_unchanged(void **state)
 	assert_int_equal(stats_get(STAT_WRITTEN), n);
 	assert_int_equal(stats_get(STAT_RECONNECTS), 1);
 	sink_destroy(s);
-	assert_int_equal(test_reactor_count(f->r), 0);
+	assert_int_equal(reactor_count(f->r), 0);
 	close(p.master);
 	free(x);
 }
@@ -885,7 +882,7 @@ static void chardev_sink_retries_until_the_device_appears(void **state)
 		assert_true(sink_push(s, rec, make_rec(rec, i)));
 	end = now_ms() + 300;
 	while (now_ms() < end)
-		assert_true(test_reactor_run_once(f->r, 50) >= 0);
+		assert_true(reactor_run_once(f->r, 50) >= 0);
 	assert_false(sink_connected(s));
 	assert_int_equal(sink_queued(s), 20);
 	assert_int_equal(test_log_count_matching("cannot connect"), 1);
@@ -927,7 +924,7 @@ static void chardev_sink_hangup_is_a_lost_connection_keeping_records(void **stat
 	assert_false(sink_idle(s));
 	assert_int_equal(stats_get(STAT_WRITTEN), 0);
 	sink_destroy(s);
-	assert_int_equal(test_reactor_count(f->r), 0);
+	assert_int_equal(reactor_count(f->r), 0);
 }
 
 static void chardev_sink_refuses_what_is_not_a_character_device(void **state)
@@ -946,7 +943,7 @@ static void chardev_sink_refuses_what_is_not_a_character_device(void **state)
 	assert_int_equal(sink_start(s), 0);
 	end = now_ms() + 200;
 	while (now_ms() < end)
-		assert_true(test_reactor_run_once(f->r, 50) >= 0);
+		assert_true(reactor_run_once(f->r, 50) >= 0);
 	assert_false(sink_connected(s));
 	assert_int_equal(test_log_count_matching("cannot connect: No such device"), 1);
 	sink_destroy(s);
@@ -969,7 +966,7 @@ static void chardev_sink_writes_to_an_unpollable_device(void **state)
 	assert_true(sink_idle(s));
 	assert_int_equal(stats_get(STAT_WRITTEN), 50);
 	sink_destroy(s);
-	assert_int_equal(test_reactor_count(f->r), 0);
+	assert_int_equal(reactor_count(f->r), 0);
 }
 
 int main(void)
@@ -1002,5 +999,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(chardev_sink_writes_to_an_unpollable_device, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-sink", tests, NULL, NULL);
 }

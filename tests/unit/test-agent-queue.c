@@ -1,5 +1,5 @@
 /*
- * test-queue.c - the sink's ring of whole records (src/agent/queue.c).
+ * test-agent-queue.c - the sink's ring of whole records (src/agent/queue.c).
  */
 #include "config.h"
 
@@ -277,5 +277,5 @@ int main(void)
 		cmocka_unit_test(space_freed_by_advance_is_reusable),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("agent-queue", tests, NULL, NULL);
 }

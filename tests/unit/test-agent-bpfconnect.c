@@ -1,5 +1,5 @@
 /*
- * test-bpfconnect.c - the connect program's instructions and the ring
+ * test-agent-bpfconnect.c - the connect program's instructions and the ring
  * buffer reader (src/agent/bpfconnect_prog.c): every variant ends in
  * "return 1" on every path, calls exactly the helpers it is meant to,
  * refers to the maps it was given, keeps its stack accesses inside the
