@@ -183,7 +183,8 @@ row "loss: spawns missing at receiver" "$((n_spawns - got))" "$n_spawns" spawns 
 
 # ---- 5. readiness -------------------------------------------------------------
 echo "5. readiness (median of 21, us)"
-rd=$("$BB/readiness" ready 21 "$AGENT" --sink="unix:$SOCK")
+# Default probes; the connect program goes to this run's own cgroup.
+rd=$("$BB/readiness" ready 21 "$AGENT" --sink="unix:$SOCK" ${TEST_CGROUP:+"--cgroup=$TEST_CGROUP"})
 tr=$("$BB/readiness" exit 21 /bin/true)
 row "readiness: exec to ready vs /bin/true" "$rd" "$tr" us "$(ratio "$rd" "$tr")" le 3
 kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null || true
@@ -268,6 +269,9 @@ row "chains: a wrong name, agent" "$aw" "$fw" chains "$aw" eq 0
 row "chains: a wrong name, --no-perf" "$nw" "$fw" chains "$nw" eq 0
 row "chains: an empty name, --no-perf" "$ne" "-" chains "$ne" info ""
 kill "$RECV_PID" 2>/dev/null; wait "$RECV_PID" 2>/dev/null || true
+# ---- 8. tax on the workload (bench/tax.sh) ----------------------------------------
+# shellcheck source=tax.sh
+. "$top_srcdir/bench/tax.sh"
 
 # ---- results ----------------------------------------------------------------------
 {

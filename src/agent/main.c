@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bpfconnect.h"
 #include "fswatch.h"
 #include "harden.h"
 #include "options.h"
@@ -49,6 +50,8 @@ struct agent {
 	struct procsrc procs;
 	struct fswatch watch;
 	struct audit audit;
+	struct bpfconnect bpf;   /* net.connect_attempted without audit */
+	unsigned int audit_armed; /* the probes the audit source armed */
 	int sig_fd;
 	struct clock_timer stats_timer;
 	bool armed;              /* the process source is armed (or not wanted) */
@@ -73,16 +76,23 @@ static void update_gauges(struct agent *a)
 static void maybe_ready(struct agent *a)
 {
 	static const char nl = '\n';
+	char connect[64];
 	ssize_t w;
 
 	if (a->ready_sent || !a->armed || !a->sources_started ||
 	    !a->sink_started)
 		return;
 	a->ready_sent = true;
-	agent_log(LOG_INFO, "armed: process source %s, %u watches, %s, sink %s",
+	if (a->bpf.started)
+		bpfconnect_describe(&a->bpf, connect, sizeof(connect));
+	else
+		snprintf(connect, sizeof(connect), "%s",
+			 a->audit_armed & (1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED) ?
+			 "audit" : "off");
+	agent_log(LOG_INFO, "armed: process source %s, %u watches, %s, connects %s, sink %s",
 		  a->probes_armed & PROCSRC_PROBES ? procsrc_mode_name(&a->procs) : "off",
 		  a->watch.live ? a->opt.watch.n_paths : 0,
-		  a->probes_armed & AUDIT_SOURCE_PROBES ? "audit on" : "audit off",
+		  a->audit_armed ? "audit on" : "audit off", connect,
 		  a->opt.sink_uri);
 	if (a->opt.ready_fd < 0)
 		return;
@@ -220,6 +230,7 @@ static int absolute_sink_path(struct sink_addr *sa)
  * out: first, so those events still go out with the drain. */
 static void stop_sources(struct agent *a)
 {
+	bpfconnect_stop(&a->bpf);
 	audit_stop(&a->audit);
 	fswatch_stop(&a->watch);
 	procsrc_stop(&a->procs);
@@ -244,6 +255,29 @@ static int exit_status_of(int err)
 	default:
 		return EX_UNAVAILABLE;
 	}
+}
+
+/* net.connect_attempted from the cgroup BPF program unless audit is
+ * asked for.  Returns the probes left for the audit source. */
+static unsigned int start_connect_bpf(struct agent *a, const struct source_env *env,
+				      unsigned int audit_want)
+{
+	const unsigned int connect = 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED;
+	struct source_msg msg;
+
+	if (!(audit_want & connect) || a->opt.connect_source == CONNECT_SOURCE_AUDIT)
+		return audit_want;
+	if (bpfconnect_start(&a->bpf, env, a->opt.cgroup, &msg) == 0) {
+		a->probes_armed |= msg.armed;
+		return audit_want & ~connect;
+	}
+	if (a->opt.connect_source == CONNECT_SOURCE_BPF) {
+		agent_log(LOG_WARN, "probe net.connect_attempted not armed: %s "
+			  "(--connect-source=bpf)", msg.text);
+		return audit_want & ~connect;
+	}
+	agent_log(LOG_WARN, "bpf: %s; net.connect_attempted falls back to audit", msg.text);
+	return audit_want;
 }
 
 /* Returns 0, or the exit status after logging why. */
@@ -287,10 +321,12 @@ static int start_sources(struct agent *a)
 		a->probes_armed |= msg.armed;
 	}
 
-	if (want & AUDIT_SOURCE_PROBES) {
-		err = audit_start(&a->audit, &env, want & AUDIT_SOURCE_PROBES, &msg);
-		a->probes_armed |= err == 0 ? msg.armed : 0;
-		report_unarmed(want & AUDIT_SOURCE_PROBES, a->probes_armed, msg.text);
+	const unsigned int audit_want = start_connect_bpf(a, &env, want & AUDIT_SOURCE_PROBES);
+	if (audit_want) {
+		err = audit_start(&a->audit, &env, audit_want, &msg);
+		a->audit_armed = err == 0 ? msg.armed : 0;
+		a->probes_armed |= a->audit_armed;
+		report_unarmed(audit_want, a->probes_armed, msg.text);
 	}
 
 	if (a->probes_armed == 0) {
@@ -433,7 +469,7 @@ int main(int argc, char **argv)
 	 * init hears "ready" and starts the workload. */
 	struct harden_config hc = {
 		.needs = { .watches = a.opt.watch.n_paths > 0,
-			   .audit = (a.probes_armed & AUDIT_SOURCE_PROBES) != 0 },
+			   .audit = a.audit_armed != 0 },
 		.seccomp = !a.opt.no_seccomp,
 	};
 	(void)harden_apply(&hc);

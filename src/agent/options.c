@@ -51,10 +51,16 @@ void options_usage(FILE *f)
 "                      exit 69) or degrade (log, count, arm it when it can be)\n"
 "  --no-seccomp        run without the system-call filter (for debugging; the\n"
 "                      rest of the hardening stays)\n"
-"  --probes=LIST       the probes to run, comma-separated (default: every one;\n"
-"                      one that cannot be armed is reported and the rest run):\n"
-"                      process.spawned, process.exited, capability.denied,\n"
-"                      fs.inotify_fired, net.connect_attempted\n"
+"  --probes=LIST       the probes to run, comma-separated: process.spawned,\n"
+"                      process.exited, capability.denied, fs.inotify_fired,\n"
+"                      net.connect_attempted; +NAME or -NAME items change the\n"
+"                      default (every probe but capability.denied, which\n"
+"                      costs every system call: --probes=+capability.denied);\n"
+"                      one that cannot be armed is reported and the rest run\n"
+"  --cgroup=PATH       the cgroup v2 directory whose processes' connects are\n"
+"                      reported (default: the cgroup v2 root, all of them)\n"
+"  --connect-source=S  net.connect_attempted from: auto (default: the cgroup\n"
+"                      BPF program, else audit), bpf or audit\n"
 "  --stats-interval=S  log the counters line at most every S seconds when they\n"
 "                      changed (0..%u, default %u; 0: only on SIGUSR1 and at\n"
 "                      exit); a loss (dropped_*, resyncs, watch_lost) is\n"
@@ -120,26 +126,67 @@ static int parse_format(struct agent_options *o, const char *arg,
 }
 
 /* A comma-separated list of probe identifiers: at least one, no empty
- * item; repeating one is harmless. */
+ * item; repeating one is harmless.  When the first item starts with +
+ * or -, every item does and they change the default set. */
 static int parse_probes(struct agent_options *o, const char *arg,
 			const char **allowed)
 {
-	unsigned int mask = 0;
+	const bool relative = *arg == '+' || *arg == '-';
+	unsigned int mask = relative ? OPT_DEFAULT_PROBES : 0;
 	enum wire_probe p;
 
 	for (const char *s = arg;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		char sign = *s;
+		if (relative != (sign == '+' || sign == '-'))
+			goto bad;
+		if (relative) {
+			s++;
+			len--;
+		}
 		if (!wire_probe_lookup(s, len, &p))
-			return *allowed = "allowed: a comma-separated list of process.spawned, "
-				"process.exited, capability.denied, fs.inotify_fired, "
-				"net.connect_attempted", -EINVAL;
-		mask |= 1u << p;
+			goto bad;
+		if (sign == '-')
+			mask &= ~(1u << p);
+		else
+			mask |= 1u << p;
 		if (!comma)
 			break;
 		s = comma + 1;
 	}
+	if (mask == 0)
+		goto bad;
 	o->probes = mask;
+	return 0;
+bad:
+	return *allowed = "allowed: a comma-separated list of process.spawned, "
+		"process.exited, capability.denied, fs.inotify_fired, "
+		"net.connect_attempted, all plain or all +NAME/-NAME, "
+		"leaving at least one", -EINVAL;
+}
+
+static int parse_cgroup(struct agent_options *o, const char *arg,
+			const char **allowed)
+{
+	if (arg[0] != '/')
+		return *allowed = "allowed: an absolute path to a cgroup v2 directory", -EINVAL;
+	o->cgroup = arg;
+	return 0;
+}
+
+static int parse_connect_source(struct agent_options *o, const char *arg,
+				const char **allowed)
+{
+	static const char *const names[] = { "auto", "bpf", "audit" };
+	static const enum connect_source values[] = {
+		CONNECT_SOURCE_AUTO, CONNECT_SOURCE_BPF, CONNECT_SOURCE_AUDIT,
+	};
+	int i = pick(arg, names, 3);
+
+	if (i < 0)
+		return *allowed = "allowed: auto, bpf, audit", -EINVAL;
+	o->connect_source = values[i];
 	return 0;
 }
 
@@ -251,6 +298,8 @@ static const struct opt_spec specs[] = {
 	{ "no-perf", OPT_FLAG, 0, 0, DEST(no_perf), NULL, NULL },
 	{ "perf-ring-pages", OPT_PARSE, 0, 0, 0, 0, parse_perf_pages, NULL },
 	{ "kernel-threads", OPT_FLAG, 0, 0, DEST(kernel_threads), NULL, NULL },
+	{ "cgroup", OPT_PARSE, 0, 0, 0, 0, parse_cgroup, NULL },
+	{ "connect-source", OPT_PARSE, 0, 0, 0, 0, parse_connect_source, NULL },
 	{ "verbose", OPT_COUNT, 0, 0, DEST(verbose), NULL, NULL },
 	{ "help", OPT_HELP, 0, 0, 0, 0, NULL, NULL },
 	{ "version", OPT_VERSION, 0, 0, 0, 0, NULL, NULL },
@@ -341,7 +390,7 @@ int options_parse(struct agent_options *o, int argc, char **argv,
 	o->ready_fd = -1;
 	o->drain_ms = OPT_DEFAULT_DRAIN_MS;
 	o->rcvbuf = OPT_DEFAULT_RCVBUF;
-	o->probes = OPT_ALL_PROBES;
+	o->probes = OPT_DEFAULT_PROBES;
 	o->stats_interval_s = OPT_DEFAULT_STATS_INTERVAL_S;
 	o->perf_pages = OPT_DEFAULT_PERF_PAGES;
 

@@ -44,8 +44,18 @@
 #define OPT_DEFAULT_PERF_PAGES 64u
 #define OPT_MAX_PERF_PAGES_N 4096
 #define OPT_MAX_PERF_PAGES 4096u
-/* --probes: a mask of (1u << enum wire_probe); the default is every one. */
+/* --probes: a mask of (1u << enum wire_probe). */
 #define OPT_ALL_PROBES ((1u << WIRE_PROBE_COUNT) - 1u)
+/* The default: every probe but capability.denied, whose only source
+ * (audit) taxes every system call of every task; it is opt-in. */
+#define OPT_DEFAULT_PROBES (OPT_ALL_PROBES & ~(1u << WIRE_PROBE_CAPABILITY_DENIED))
+
+/* --connect-source: where net.connect_attempted comes from. */
+enum connect_source {
+	CONNECT_SOURCE_AUTO = 0, /* the cgroup BPF program, else audit */
+	CONNECT_SOURCE_BPF,      /* the BPF program only */
+	CONNECT_SOURCE_AUDIT,    /* the audit connect rule */
+};
 
 /* options_parse() result that means "done, exit 0" (help, version). */
 #define OPTIONS_EXIT_OK (-1)
@@ -69,6 +79,8 @@ struct agent_options {
 	struct fswatch_config watch; /* --watch, --watch-backend, --watch-failure */
 	unsigned int probes;     /* --probes: mask of 1u << enum wire_probe */
 	unsigned int stats_interval_s; /* --stats-interval; 0: no periodic line */
+	const char *cgroup;      /* --cgroup: NULL = the cgroup v2 root */
+	enum connect_source connect_source; /* --connect-source */
 };
 
 /* 0: run; OPTIONS_EXIT_OK: exit 0; else the exit status (EX_USAGE).

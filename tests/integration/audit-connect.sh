@@ -1,11 +1,15 @@
 #!/bin/sh
-# net.connect_attempted through the kernel audit netlink: each connect(2)
+# net.connect_attempted through the kernel audit netlink (the fallback of
+# the cgroup BPF program, forced with --connect-source=audit): each connect(2)
 # of a helper with a known comm (one plain, one with a space, which the
 # kernel hex-encodes) gives exactly one frame with its pid and comm, for a
 # refused and for an accepted connection; connects made by the agent
 # itself (its sink reconnecting) give none; after SIGTERM none of the
 # agent's audit rules remain and it is no longer the audit daemon.  With
-# --probes=net.connect_attempted no other probe gives a frame.
+# --probes=net.connect_attempted no other probe gives a frame.  Without
+# --connect-source, a --cgroup that is not a cgroup v2 directory makes
+# the connect program unusable: the agent says so, falls back to audit on
+# its own (named in the armed line) and still reports.
 . "$(dirname "$0")/lib.sh"
 require_prog "$AGENT"
 require_prog "$RECV"
@@ -13,7 +17,7 @@ require_audit
 
 PROBE=net.connect_attempted
 start_recv "$T/sock" "$T/out1.jsonl"
-start_audit_agent "$T/sock" "$T/agent.err" --probes=$PROBE
+start_audit_agent "$T/sock" "$T/agent.err" --probes=$PROBE --connect-source=audit
 [ "$(status_field "$("$AUDIT_RULES" status)" pid)" = "$AGENT_PID" ] ||
 	fail "the agent is not the registered audit daemon"
 [ "$("$AUDIT_RULES" count)" -gt 0 ] || fail "no audit rules with the agent's key"
@@ -74,4 +78,17 @@ if audit_no_daemon; then
 fi
 [ "$(status_field "$("$AUDIT_RULES" status)" pid)" != "$AGENT_PID" ] ||
 	fail "the exited agent is still the registered audit daemon"
+
+# The automatic fallback: $T is a directory, not a cgroup v2 one.
+start_recv "$T/sock3" "$T/out3.jsonl"
+start_audit_agent "$T/sock3" "$T/agent3.err" --probes=$PROBE --cgroup="$T"
+grep -q "bpf: --cgroup=$T: not a cgroup v2 directory; net.connect_attempted falls back to audit" "$T/agent3.err" ||
+	fail "no fallback line: $(cat "$T/agent3.err")"
+grep -q "armed: .*connects audit" "$T/agent3.err" || fail "the armed line does not say 'connects audit'"
+c4="itfallback$$"
+run_helper "$c4"
+p4=$HPID
+wait_until 10 frames_at_least 2 "$T/out3.jsonl" $PROBE "$p4" "$c4" ||
+	fail "the fallback gave no frames for pid $p4"
+stop_agent || fail "agent exited $? on SIGTERM"
 exit 0

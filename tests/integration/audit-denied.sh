@@ -11,7 +11,7 @@ require_audit
 
 PROBE=capability.denied
 start_recv "$T/sock" "$T/out.jsonl"
-start_audit_agent "$T/sock" "$T/agent.err" --probes=$PROBE,net.connect_attempted
+start_audit_agent "$T/sock" "$T/agent.err" --probes=$PROBE,net.connect_attempted --connect-source=audit
 
 # Hardened, the agent keeps exactly CAP_AUDIT_CONTROL (capability 30):
 # it polls the kernel's lost counter and takes its rules out at exit.

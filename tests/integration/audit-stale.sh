@@ -10,14 +10,14 @@ require_prog "$RECV"
 require_audit
 
 start_recv "$T/sock" "$T/out.jsonl"
-start_audit_agent "$T/sock" "$T/agent1.err"
+start_audit_agent "$T/sock" "$T/agent1.err" --connect-source=audit
 first=$AGENT_PID
 
 # A second agent: the audit probes are refused, the rest runs.  The
 # first is stopped meanwhile: a daemon that does not read must not hold up
 # the second's start (the kernel would wait on it if asked to replace it).
 kill -STOP "$first"
-AGENT_STDERR="$T/agent2.err" start_agent "$T/sock"
+AGENT_STDERR="$T/agent2.err" start_agent "$T/sock" --connect-source=audit
 second=$AGENT_PID
 kill -CONT "$first"
 grep -q "probe net.connect_attempted not armed: another audit daemon (pid $first)" "$T/agent2.err" ||
@@ -33,7 +33,7 @@ wait "$first" 2>/dev/null
 left=$("$AUDIT_RULES" count "$first")
 [ "$left" -gt 0 ] || fail "SIGKILL left no rules: nothing to test"
 
-start_audit_agent "$T/sock" "$T/agent3.err"
+start_audit_agent "$T/sock" "$T/agent3.err" --connect-source=audit
 removed=$(sed -n 's/.*removed \([0-9]*\) stale audit rule.*/\1/p' "$T/agent3.err")
 [ -n "$removed" ] && [ "$removed" -ge "$left" ] ||
 	fail "the restarted agent did not remove the $left stale rules: $(cat "$T/agent3.err")"

@@ -18,7 +18,9 @@ start_recv "$SOCK" "$OUT"
 run_agent() {
 	local want=$1 rc=0
 	shift
-	"$AGENT" --sink="unix:$SOCK" "$@" 2>"$T/err" </dev/null >/dev/null || rc=$?
+	ensure_test_cgroup
+	"$AGENT" --sink="unix:$SOCK" ${TEST_CGROUP:+"--cgroup=$TEST_CGROUP"} "$@" \
+		2>"$T/err" </dev/null >/dev/null || rc=$?
 	[ "$rc" -eq "$want" ] ||
 		fail "'$*' exited $rc, not $want: $(cat "$T/err")"
 }

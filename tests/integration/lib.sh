@@ -29,6 +29,8 @@ BG_PIDS=""
 cleanup() {
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $BG_PIDS; do wait "$p" 2>/dev/null; done
+	[ -n "${TEST_CGROUP:-}" ] && rmdir "$TEST_CGROUP" 2>/dev/null
+	[ -n "${TEST_CGROUP_MNT:-}" ] && umount "$TEST_CGROUP_MNT" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -75,6 +77,38 @@ start_recv() {
 	wait_until 10 socket_listening "$sock" || fail "receiver did not listen on $sock"
 }
 
+# ---- the connect program's cgroup ----
+# The agent attaches its connect program to the cgroup v2 root by default;
+# on this machine that root holds services that are not ours.  Every
+# agent a test starts is given --cgroup=$TEST_CGROUP instead: a cgroup
+# this test made (empty unless the test moves its own helpers in),
+# removed at exit.
+
+# cgroup2_root: where the cgroup v2 hierarchy's root is mounted, if it is.
+cgroup2_root() {
+	awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2" && $4 == "/") { print $5; exit } break } }' \
+		/proc/self/mountinfo
+}
+
+# ensure_test_cgroup: create $TEST_CGROUP once (root only; without root
+# the agent cannot load the program anyway and it stays empty).
+ensure_test_cgroup() {
+	[ -n "${TEST_CGROUP:-}" ] && return 0
+	[ "$(id -u)" = 0 ] || return 0
+	local root
+	root=$(cgroup2_root)
+	if [ -z "$root" ]; then
+		TEST_CGROUP_MNT="$T/cgroup2"
+		mkdir -p "$TEST_CGROUP_MNT"
+		mount -t cgroup2 none "$TEST_CGROUP_MNT" || fail "cannot mount cgroup2 for the test"
+		root=$TEST_CGROUP_MNT
+	fi
+	local dir
+	dir="$root/cellos-it.$$.$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+	mkdir "$dir" || fail "cannot create a test cgroup under $root"
+	TEST_CGROUP=$dir
+}
+
 # start_agent SOCKET [ARGS...]: the agent with a unix: sink and --ready-fd;
 # returns once it reported ready.  $AGENT_PID.  The agent's stderr goes to
 # $AGENT_STDERR when that is set.
@@ -82,6 +116,7 @@ start_agent() {
 	local sock=$1
 	shift
 	share_audit_state
+	ensure_test_cgroup
 	# (no $RANDOM: dash has none, and set -u makes that fatal)
 	READY_SEQ=$(( ${READY_SEQ:-0} + 1 ))
 	local fifo="$T/ready.$$.$READY_SEQ"
@@ -94,7 +129,8 @@ start_agent() {
 	# it at an offset of its own (a failing test's FAIL line was lost so).
 	bg sh -c 'exec 3>"$1"; shift; [ -z "$1" ] || exec 2>"$1"; shift; exec "$@"' \
 		sh "$fifo" "${AGENT_STDERR:-}" \
-		${AGENT_WRAP:-} "$AGENT" --sink="unix:$sock" --ready-fd=3 "$@"
+		${AGENT_WRAP:-} "$AGENT" --sink="unix:$sock" --ready-fd=3 \
+		${TEST_CGROUP:+"--cgroup=$TEST_CGROUP"} "$@"
 	AGENT_PID=$BG_PID
 	# Blocks until the agent writes its newline or exits (EOF).
 	local line

@@ -226,11 +226,18 @@ static void bad_values_name_option_value_and_what_is_allowed(void **state)
 	expect_usage_error("--perf-ring-pages=8192", "--perf-ring-pages", "power of two from 1 to 4096");
 }
 
-static void probes_default_to_all_and_take_a_list(void **state)
+static void probes_default_to_all_but_capability_denied_and_take_a_list(void **state)
 {
+	const unsigned denied = 1u << WIRE_PROBE_CAPABILITY_DENIED;
+	const unsigned all = (1u << WIRE_PROBE_COUNT) - 1;
+
 	(void)state;
 	assert_int_equal(parse(NULL), 0);
-	assert_int_equal(O.probes, (1u << WIRE_PROBE_COUNT) - 1);
+	assert_int_equal(O.probes, all & ~denied);
+	assert_int_equal(parse("--probes=+capability.denied", NULL), 0);
+	assert_int_equal(O.probes, all);
+	assert_int_equal(parse("--probes=-net.connect_attempted,+capability.denied", NULL), 0);
+	assert_int_equal(O.probes, all & ~(1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED));
 	assert_int_equal(parse("--probes=net.connect_attempted", NULL), 0);
 	assert_int_equal(O.probes, 1u << WIRE_PROBE_NET_CONNECT_ATTEMPTED);
 	assert_int_equal(parse("--probes=process.spawned,capability.denied,process.spawned", NULL), 0);
@@ -244,6 +251,8 @@ static void bad_probe_lists_are_usage_errors_naming_the_probes(void **state)
 		"--probes=", "--probes=net.connect", "--probes=process.spawned,",
 		"--probes=,process.spawned", "--probes=process.spawned,,process.exited",
 		"--probes=PROCESS.SPAWNED", "--probes=process.spawned process.exited",
+		"--probes=+capability.denied,process.exited", "--probes=process.exited,+fs.inotify_fired",
+		"--probes=+", "--probes=-process.spawned,-process.exited,-fs.inotify_fired,-net.connect_attempted",
 	};
 
 	(void)state;
@@ -256,6 +265,21 @@ static void bad_probe_lists_are_usage_errors_naming_the_probes(void **state)
 		/* one line */
 		assert_ptr_equal(strchr(err_text, '\n'), err_text + strlen(err_text) - 1);
 	}
+}
+
+static void cgroup_and_connect_source_are_checked(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(NULL), 0);
+	assert_null(O.cgroup);
+	assert_int_equal(O.connect_source, CONNECT_SOURCE_AUTO);
+	assert_int_equal(parse("--cgroup=/sys/fs/cgroup/x", "--connect-source=audit", NULL), 0);
+	assert_string_equal(O.cgroup, "/sys/fs/cgroup/x");
+	assert_int_equal(O.connect_source, CONNECT_SOURCE_AUDIT);
+	assert_int_equal(parse("--connect-source=bpf", NULL), 0);
+	assert_int_equal(O.connect_source, CONNECT_SOURCE_BPF);
+	expect_usage_error("--cgroup=relative/dir", "--cgroup", "'relative/dir'");
+	expect_usage_error("--connect-source=ebpf", "--connect-source", "auto, bpf, audit");
 }
 
 static void json_needs_stdout(void **state)
@@ -293,7 +317,8 @@ int main(void)
 		cmocka_unit_test(defaults_are_vsock_frames_and_documented_values),
 		cmocka_unit_test(every_option_is_taken),
 		cmocka_unit_test(bad_values_name_option_value_and_what_is_allowed),
-		cmocka_unit_test(probes_default_to_all_and_take_a_list),
+		cmocka_unit_test(probes_default_to_all_but_capability_denied_and_take_a_list),
+		cmocka_unit_test(cgroup_and_connect_source_are_checked),
 		cmocka_unit_test(bad_probe_lists_are_usage_errors_naming_the_probes),
 		cmocka_unit_test(json_needs_stdout),
 		cmocka_unit_test(unknown_option_missing_value_and_extra_argument_are_usage_errors),

@@ -78,3 +78,14 @@ expect_reject "an agent that did not exit 0" "the agent did not exit with status
 
 mutate "$C" "$T/c" "l.insert(3, 'vm-init: no /bin/cellos-workload-exec in the initramfs: workload runs ungated')"
 expect_reject "an ungated workload" "without cellos-workload-exec" "$T/c" "$S"
+
+connector=$(pid_of wl-connect)
+[ -n "$connector" ] || fail "fixture console has no wl-connect line"
+mutate "$S" "$T/s" "l = [x for x in l if 'net.connect_attempted' not in x]"
+expect_reject "a missing net.connect_attempted" "net.connect_attempted frames []" "$C" "$T/s"
+
+mutate "$S" "$T/s" "l = [x.replace('\"guest_comm\":\"wl-connect\"', '\"guest_comm\":\"\"') if 'net.connect_attempted' in x else x for x in l]"
+expect_reject "a connect without its comm" "net.connect_attempted frames" "$C" "$T/s"
+
+mutate "$S" "$T/s" "l += [x for x in l if 'net.connect_attempted' in x]"
+expect_reject "a connect reported twice" "net.connect_attempted frames" "$C" "$T/s"

@@ -22,15 +22,19 @@ import check_vm_vsock  # noqa: E402
 
 SPAWNED = "process.spawned"
 EXITED = "process.exited"
+CONNECT = "net.connect_attempted"
 # comm is the exec'd file name cut to 15 bytes (TASK_COMM_LEN - 1).
 GATE_COMM = "cellos-workload"
 DRIVER_COMM = "vm-workload"
 # Processes the workload must have exec'd, with how many of each.
 EXPECTED_RAN = {"wl-alpha": 3, "wl-beta": 1, "wl-gamma": 1, "wl-delta": 1,
-                "wl-forker": 1, "wl-thread": 1, "wl-chain": 1}
+                "wl-forker": 1, "wl-thread": 1, "wl-chain": 1, "wl-connect": 1}
 # Processes that exec'd again at once (an exec chain): name -> the second
 # program.  Both execs are reported, each with its own name, in order.
 EXPECTED_CHAINS = {"wl-chain": "wl-omega"}
+# Processes that made one TCP connect in the guest (net.connect_attempted
+# from the agent's cgroup BPF program attached at the guest's root).
+EXPECTED_CONNECTED = {"wl-connect": 1}
 # Children that never exec'd (one spawned, with the inherited comm).
 EXPECTED_FORKED = {"wl-forker": 1}
 # Threads (no event at all).
@@ -144,9 +148,15 @@ def main():
                     % (i, ns, last))
         last = ns if isinstance(ns, int) else last
 
+    # Process events per pid; connects apart (they come from another
+    # source, so their place among a pid's process events is not fixed).
     events = collections.defaultdict(list)
+    connects = []
     for fr in frames:
-        events[fr.get("guest_pid")].append((fr.get("probe_source"), fr.get("guest_comm")))
+        if fr.get("probe_source") == CONNECT:
+            connects.append((fr.get("guest_comm"), fr.get("guest_pid")))
+        else:
+            events[fr.get("guest_pid")].append((fr.get("probe_source"), fr.get("guest_comm")))
 
     ran = [(m.group(1), int(m.group(2))) for m in find_all(console, r"^vm-workload: ran (\S+) pid (\d+)$")]
     forked = [(m.group(1), int(m.group(2))) for m in find_all(console, r"^vm-workload: forked (\S+) pid (\d+)$")]
@@ -154,6 +164,12 @@ def main():
     check_counts("ran", ran, EXPECTED_RAN)
     check_counts("forked", forked, EXPECTED_FORKED)
     check_counts("made threads", threads, EXPECTED_THREADS)
+    connected = [(m.group(1), int(m.group(2)))
+                 for m in find_all(console, r"^vm-workload: connected (\S+) pid (\d+) port \d+$")]
+    check_counts("connected", connected, EXPECTED_CONNECTED)
+    if sorted(connects) != sorted(connected):
+        problem("stream: %s frames %s, expected one per workload connect %s"
+                % (CONNECT, connects, connected))
 
     # Every process of the workload, with exactly the events it must have.
     expected = {}

@@ -67,7 +67,7 @@ PORT_NAME=cellos.telemetry
 VM_INIT="$top_builddir/tests/vm/vm-init"
 VM_WORKLOAD="$top_builddir/tests/vm/vm-workload"
 # The names the workload binary is installed under (see workload.c).
-WL_NAMES="wl-alpha wl-beta wl-gamma wl-delta wl-forker wl-thread wl-steady wl-chain wl-omega"
+WL_NAMES="wl-alpha wl-beta wl-gamma wl-delta wl-forker wl-thread wl-steady wl-chain wl-omega wl-connect"
 
 require_cmd "$QEMU"
 require_cmd cpio

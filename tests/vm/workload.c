@@ -11,6 +11,9 @@
  *   vm-workload: ran NAME pid N        a child that exec'd /bin/NAME
  *   vm-workload: forked NAME pid N     a child that never exec'd
  *   vm-workload: thread NAME tid N     a thread (must produce no event)
+ *   vm-workload: connected NAME pid N port P   a TCP connect to 127.0.0.1:P,
+ *                                      to a listening socket of its own
+ *                                      (loopback brought up first)
  * The host compares these pids, which come from fork()/gettid() inside the
  * guest, with what the agent reported.
  *
@@ -26,13 +29,18 @@
 #include "config.h"	/* _GNU_SOURCE, for gettid */
 #endif
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -115,7 +123,7 @@ static int run(const char *name)
 static int driver(void)
 {
 	static const char *const steps[] = {
-		"wl-beta", "wl-gamma", "wl-forker", "wl-thread", "wl-chain",
+		"wl-beta", "wl-gamma", "wl-forker", "wl-thread", "wl-chain", "wl-connect",
 	};
 	int rc = 0;
 
@@ -206,6 +214,52 @@ static int steady(void)
 	return 0;
 }
 
+/* A fresh guest's loopback is down (and has no 127.0.0.1 until up). */
+static int loopback_up(int fd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(fd, SIOCSIFFLAGS, &ifr);
+}
+
+/* One TCP connect to a port in the guest: what the agent's connect
+ * program must report (pid and comm). */
+static int connector(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (srv < 0 || cli < 0 || loopback_up(srv) < 0) {
+		say("wl-connect setup: %s", strerror(errno));
+		return 1;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(srv, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(srv, 1) < 0 ||
+	    getsockname(srv, (struct sockaddr *)&sin, &len) < 0) {
+		say("wl-connect listen: %s", strerror(errno));
+		return 1;
+	}
+	if (connect(cli, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		say("wl-connect connect: %s", strerror(errno));
+		return 1;
+	}
+	say("connected wl-connect pid %d port %u", (int)getpid(), ntohs(sin.sin_port));
+	close(cli);
+	close(srv);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name;
@@ -239,6 +293,8 @@ int main(int argc, char **argv)
 		return threader();
 	if (strcmp(name, "wl-steady") == 0)
 		return steady();
+	if (strcmp(name, "wl-connect") == 0)
+		return connector();
 	say("unknown name %s", name);
 	return 64;
 }
