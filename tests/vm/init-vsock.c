@@ -62,6 +62,8 @@
 #define STEADY_PATH "/bin/wl-steady"
 #define STEADY_COMM "\"wl-steady\""
 #define AGENT_SINK_ARG "--sink=vsock:1:9001"	/* VMADDR_CID_LOCAL */
+/* The counters line every second (when changed): a stall is seen in it. */
+#define AGENT_STATS_ARG "--stats-interval=1"
 #define RECV_LISTEN_ARG "--listen=vsock:9001"
 /* A quarter of the 64 KiB Firecracker gives a connection: the credit runs
  * out within seconds even when a busy host slows the emulated guest's
@@ -178,7 +180,7 @@ static int agent_then_receiver(struct scenario *s)
 		say("open %s: %s", AGENT_LOG, strerror(errno));
 		return -1;
 	}
-	s->agent = start_agent(AGENT_SINK_ARG, s->agent_log_fd, &ready_rd);
+	s->agent = start_agent(AGENT_SINK_ARG, AGENT_STATS_ARG, s->agent_log_fd, &ready_rd);
 	if (s->agent < 0)
 		return -1;
 	if (wait_ready(ready_rd) != 0) {

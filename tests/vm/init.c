@@ -362,7 +362,7 @@ static int write_file(const char *path, const char *text)
 	return rc;
 }
 
-pid_t start_agent(const char *sink, int err_fd, int *ready_rd)
+pid_t start_agent(const char *sink, const char *extra, int err_fd, int *ready_rd)
 {
 	int p[2];
 	pid_t pid;
@@ -380,7 +380,8 @@ pid_t start_agent(const char *sink, int err_fd, int *ready_rd)
 	}
 	if (pid == 0) {
 		char rfd[32];
-		char *argv[] = { "cellos-telemetry", (char *)sink, rfd, AGENT_COALESCE_ARG, NULL };
+		char *argv[] = { "cellos-telemetry", (char *)sink, rfd, AGENT_COALESCE_ARG,
+				 (char *)extra, NULL };
 
 		snprintf(rfd, sizeof(rfd), "--ready-fd=%d", READY_FD);
 		/* Its own session: nothing the workload does to init's
@@ -488,7 +489,7 @@ static int run(const char *dev)
 	char sink[DEV_PATH_MAX + 32];
 
 	snprintf(sink, sizeof(sink), "--sink=chardev:%s", dev);
-	agent = start_agent(sink, -1, &ready_rd);
+	agent = start_agent(sink, NULL, -1, &ready_rd);
 	if (agent < 0)
 		return -1;
 	if (wait_ready(ready_rd) != 0) {

@@ -19,9 +19,10 @@ int write_all(int fd, const char *p, size_t n);
  * (-1); deadline 0 waits for ever. */
 int reap_until(pid_t pid, uint64_t deadline_ms, int *status);
 void describe_status(const char *who, pid_t pid, int st);
-/* The agent with argument sink ("--sink=..."), its own session, stderr to
- * err_fd unless it is -1; *ready_rd is its --ready-fd pipe. */
-pid_t start_agent(const char *sink, int err_fd, int *ready_rd);
+/* The agent with argument sink ("--sink=...") and, unless NULL, one more
+ * option extra, its own session, stderr to err_fd unless it is -1;
+ * *ready_rd is its --ready-fd pipe. */
+pid_t start_agent(const char *sink, const char *extra, int err_fd, int *ready_rd);
 int wait_ready(int fd);
 /* The workload behind cellos-workload-exec, protecting 1 and the agent. */
 pid_t start_workload(pid_t agent);
