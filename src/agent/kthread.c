@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kthread.h"
+#include "procwalk.h"
 
 /* Fields after the comm: state ppid pgrp session tty_nr tpgid flags. */
 #define FLAGS_FIELD_AFTER_COMM 7
@@ -52,21 +53,9 @@ int kthread_parse_stat(const char *buf, size_t len)
 
 int kthread_check(int proc_fd, uint32_t pid)
 {
-	char path[32];
 	char buf[STAT_READ_BYTES];
-	ssize_t n;
-	int fd;
+	ssize_t n = procwalk_read_pid_file(proc_fd, pid, "stat", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "%u/stat", pid);
-	do {
-		fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	} while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		return -1;
-	do {
-		n = read(fd, buf, sizeof(buf));
-	} while (n < 0 && errno == EINTR);
-	close(fd);
 	if (n <= 0)
 		return -1;
 	return kthread_parse_stat(buf, (size_t)n);

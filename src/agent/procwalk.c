@@ -44,26 +44,34 @@ void procwalk_close(struct procwalk *w)
 	w->fd = -1;
 }
 
-int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN])
+ssize_t procwalk_read_pid_file(int proc_fd, uint32_t pid, const char *name,
+			       char *buf, size_t len)
 {
-	char path[32];
-	char buf[PT_COMM_LEN + 2];
+	char path[48];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%u/comm", pid);
+	snprintf(path, sizeof(path), "%u/%s", pid, name);
 	/* Relative to the /proc fd opened once: one open, one read. */
 	do {
-		fd = openat(w->fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	} while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return -1;
 	do {
-		n = read(fd, buf, sizeof(buf));
+		n = read(fd, buf, len);
 	} while (n < 0 && errno == EINTR);
 	close(fd);
+	return n; /* -1 with ESRCH: exited between open and read */
+}
+
+int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN])
+{
+	char buf[PT_COMM_LEN + 2];
+	ssize_t n = procwalk_read_pid_file(w->fd, pid, "comm", buf, sizeof(buf));
+
 	if (n < 0)
-		return -1; /* ESRCH: exited between open and read */
+		return -1;
 	/* The kernel ends comm with a newline; the name itself may hold
 	 * any other byte, newlines included, so strip only the last. */
 	if (n > 0 && buf[n - 1] == '\n')
@@ -76,21 +84,9 @@ int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN])
 
 uint64_t procwalk_cpu_ns(struct procwalk *w, uint32_t pid)
 {
-	char path[40];
 	char buf[96];
-	ssize_t n;
-	int fd;
+	ssize_t n = procwalk_read_pid_file(w->fd, pid, "schedstat", buf, sizeof(buf) - 1);
 
-	snprintf(path, sizeof(path), "%u/schedstat", pid);
-	do {
-		fd = openat(w->fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	} while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		return UINT64_MAX;
-	do {
-		n = read(fd, buf, sizeof(buf) - 1);
-	} while (n < 0 && errno == EINTR);
-	close(fd);
 	if (n <= 0)
 		return UINT64_MAX;
 	buf[n] = '\0';

@@ -10,6 +10,7 @@
 #define CELLOS_AGENT_PROCWALK_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "procmodel.h"
 
@@ -29,6 +30,11 @@ void procwalk_close(struct procwalk *w);
 
 /* comm of pid without the trailing newline: length, or -1 if gone. */
 int procwalk_read_comm(struct procwalk *w, uint32_t pid, char comm[PT_COMM_LEN]);
+/* Read at most len bytes of /proc/PID/NAME through proc_fd (an fd of
+ * /proc opened once), in one open and one read.  Returns the bytes read,
+ * or -1 with errno (ENOENT, ESRCH: the process is gone). */
+ssize_t procwalk_read_pid_file(int proc_fd, uint32_t pid, const char *name,
+			       char *buf, size_t len);
 
 /* CPU time pid has run (first field of /proc/PID/schedstat), in ns, or
  * UINT64_MAX when gone or unknown. */
