@@ -150,10 +150,11 @@ for pid, start, spawned, exited in want:
             if not strict and g == "":
                 empty += 1
                 continue
-            if not strict and g in spawned[i + 1:]:
+            if not strict and g in spawned[i + 1:] + [exited]:
                 # The documented residual of the fallback: a later exec
-                # had set its name, but its message was not read yet,
-                # when this exec's name was read from /proc.
+                # or a prctl rename had set its name, but no message of
+                # it was read yet, when this exec's name was read from
+                # /proc (a rename sends none the fallback reads).
                 raced += 1
                 continue
             ok = False
