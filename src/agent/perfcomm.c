@@ -53,82 +53,133 @@ static void ring_copy(uint8_t *dst, const uint8_t *data, size_t size,
 		memcpy(dst + first, data, len - first);
 }
 
-static void decode(const uint8_t *rec, size_t size, uint32_t type,
-		   uint16_t misc, const struct perfcomm_sink *sink)
+/* Decode one record into it->rec or a lost count.  Returns false for
+ * records that are not ours (throttling, anything newer, too short). */
+static bool decode(const uint8_t *rec, size_t size, uint32_t type,
+		   uint16_t misc, struct perfcomm_view *it)
 {
-	struct perfcomm_rec r;
+	struct perfcomm_rec *r = &it->rec;
 
-	memset(&r, 0, sizeof(r));
+	memset(r, 0, sizeof(*r));
+	it->lost = false;
 	switch (type) {
 	case PERF_RECORD_COMM: {
 		if (size < HEADER_BYTES + 8 + SAMPLE_ID_BYTES)
-			return;
+			return false;
 		size_t room = size - HEADER_BYTES - 8 - SAMPLE_ID_BYTES;
 		if (room > PERFCOMM_NAME_LEN)
 			room = PERFCOMM_NAME_LEN;
-		r.kind = PERFCOMM_COMM;
-		r.pid = get_u32(rec + 8);
-		r.tid = get_u32(rec + 12);
-		r.name_len = (uint8_t)strnlen((const char *)rec + 16, room);
-		memcpy(r.name, rec + 16, r.name_len);
-		r.exec = (misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
-		r.time = get_u64(rec + size - 8);
-		break;
+		r->kind = PERFCOMM_COMM;
+		r->pid = get_u32(rec + 8);
+		r->tid = get_u32(rec + 12);
+		r->name_len = (uint8_t)strnlen((const char *)rec + 16, room);
+		memcpy(r->name, rec + 16, r->name_len);
+		r->exec = (misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
+		r->time = get_u64(rec + size - 8);
+		return true;
 	}
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT:
 		if (size < HEADER_BYTES + 24)
-			return;
-		r.kind = type == PERF_RECORD_FORK ? PERFCOMM_FORK : PERFCOMM_EXIT;
-		r.pid = get_u32(rec + 8);
-		r.ppid = get_u32(rec + 12);
-		r.tid = get_u32(rec + 16);
-		r.ptid = get_u32(rec + 20);
-		r.time = get_u64(rec + 24);
-		break;
+			return false;
+		r->kind = type == PERF_RECORD_FORK ? PERFCOMM_FORK : PERFCOMM_EXIT;
+		r->pid = get_u32(rec + 8);
+		r->ppid = get_u32(rec + 12);
+		r->tid = get_u32(rec + 16);
+		r->ptid = get_u32(rec + 20);
+		r->time = get_u64(rec + 24);
+		return true;
 	case PERF_RECORD_LOST:
 		if (size < HEADER_BYTES + 16)
-			return;
-		if (sink->lost)
-			sink->lost(sink->ctx, get_u64(rec + 16),
-				   size >= HEADER_BYTES + 16 + SAMPLE_ID_BYTES
-				   ? get_u64(rec + size - 8) : 0);
-		return;
+			return false;
+		it->lost = true;
+		it->lost_n = get_u64(rec + 16);
+		/* Without a time it sorts first: it makes names before it
+		 * doubtful, which is the safe side. */
+		r->time = size >= HEADER_BYTES + 16 + SAMPLE_ID_BYTES
+			  ? get_u64(rec + size - 8) : 0;
+		return true;
 	default:
-		return; /* throttling, and anything newer: not ours */
+		return false;
 	}
-	if (sink->record)
-		sink->record(sink->ctx, &r);
+}
+
+/* Decode the first record of ours at v->tail into v (v->ready), skipping
+ * others; a malformed ring is skipped to its head and counted. */
+static void peek(struct perfcomm_view *v, uint64_t *malformed)
+{
+	uint8_t rec[PERFCOMM_MAX_RECORD] __attribute__((aligned(8)));
+
+	v->ready = false;
+	while (v->head - v->tail >= HEADER_BYTES) {
+		struct perf_event_header h;
+
+		ring_copy((uint8_t *)&h, v->data, v->size, v->tail, sizeof(h));
+		if (h.size < HEADER_BYTES || h.size > v->head - v->tail) {
+			(*malformed)++;
+			v->tail = v->head;
+			return;
+		}
+		bool ours = false;
+		if (h.size <= sizeof(rec)) {
+			ring_copy(rec, v->data, v->size, v->tail, h.size);
+			ours = decode(rec, h.size, h.type, h.misc, v);
+		}
+		v->tail += h.size;
+		if (ours) {
+			v->ready = true;
+			return;
+		}
+	}
+	if (v->head != v->tail) {
+		(*malformed)++;
+		v->tail = v->head;
+	}
+}
+
+void perfcomm_merge(struct perfcomm_view *v, size_t n,
+		    const struct perfcomm_sink *sink, uint64_t *malformed)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* A head more than a ring ahead is not a state the kernel
+		 * leaves. */
+		if (v[i].head - v[i].tail > v[i].size) {
+			(*malformed)++;
+			v[i].tail = v[i].head;
+		}
+		peek(&v[i], malformed);
+	}
+	for (;;) {
+		struct perfcomm_view *first = NULL;
+
+		/* Each ring is in time order; the oldest head of all goes
+		 * next.  Linear: a guest has a handful of CPUs. */
+		for (size_t i = 0; i < n; i++)
+			if (v[i].ready &&
+			    (!first || v[i].rec.time < first->rec.time))
+				first = &v[i];
+		if (!first)
+			return;
+		if (first->lost) {
+			if (sink->lost)
+				sink->lost(sink->ctx, first->lost_n,
+					   first->rec.time);
+		} else if (sink->record) {
+			sink->record(sink->ctx, &first->rec);
+		}
+		peek(first, malformed);
+	}
 }
 
 uint64_t perfcomm_parse(const uint8_t *data, size_t size, uint64_t tail,
 			uint64_t head, const struct perfcomm_sink *sink,
 			uint64_t *malformed)
 {
-	uint8_t rec[PERFCOMM_MAX_RECORD] __attribute__((aligned(8)));
+	struct perfcomm_view v = { .data = data, .size = size,
+				   .tail = tail, .head = head };
 
-	/* A head more than a ring ahead is not a state the kernel leaves. */
-	if (head - tail > size) {
-		(*malformed)++;
-		return head;
-	}
-	while (head - tail >= HEADER_BYTES) {
-		struct perf_event_header h;
-
-		ring_copy((uint8_t *)&h, data, size, tail, sizeof(h));
-		if (h.size < HEADER_BYTES || h.size > head - tail) {
-			(*malformed)++;
-			return head;
-		}
-		if (h.size <= sizeof(rec)) {
-			ring_copy(rec, data, size, tail, h.size);
-			decode(rec, h.size, h.type, h.misc, sink);
-		}
-		tail += h.size;
-	}
-	if (head != tail)
-		(*malformed)++;
-	return head;
+	perfcomm_merge(&v, 1, sink, malformed);
+	return v.tail;
 }
 
 int perfcomm_parse_cpulist(const char *s, uint8_t mask[PERFCOMM_MAX_CPUS])
@@ -230,7 +281,9 @@ void perfcomm_close(struct perfcomm *pc)
 			close(r->fd);
 	}
 	free(pc->rings);
+	free(pc->views);
 	pc->rings = NULL;
+	pc->views = NULL;
 	pc->n_rings = 0;
 }
 
@@ -258,8 +311,15 @@ int perfcomm_open(struct perfcomm *pc, size_t pages,
 		return -1;
 	}
 	pc->rings = calloc((size_t)n, sizeof(*pc->rings));
-	if (!pc->rings)
+	pc->views = calloc((size_t)n, sizeof(*pc->views));
+	if (!pc->rings || !pc->views) {
+		free(pc->rings);
+		free(pc->views);
+		pc->rings = NULL;
+		pc->views = NULL;
+		errno = ENOMEM;
 		return -1;
+	}
 	for (int cpu = 0; cpu < PERFCOMM_MAX_CPUS; cpu++) {
 		if (!online[cpu])
 			continue;
@@ -296,26 +356,37 @@ size_t perfcomm_drain(struct perfcomm *pc)
 	for (size_t i = 0; i < pc->n_rings; i++) {
 		struct perfcomm_ring *r = &pc->rings[i];
 		struct perf_event_mmap_page *mp = r->base;
-		const uint8_t *data = (const uint8_t *)r->base +
-			(mp->data_offset ? mp->data_offset : r->map_len - r->data_size);
-		/* Acquire: the records before head are written. */
-		uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
-		uint64_t tail = mp->data_tail;
+		struct perfcomm_view *v = &pc->views[i];
 
-		if (head == tail)
+		v->data = (const uint8_t *)r->base +
+			(mp->data_offset ? mp->data_offset : r->map_len - r->data_size);
+		v->size = r->data_size;
+		/* Acquire: the records before head are written. */
+		v->head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
+		v->tail = mp->data_tail;
+		if (v->head == v->tail)
 			continue;
+		had++;
 		/* A ring this full may have refused records; the kernel says
 		 * so (PERF_RECORD_LOST) only once there is room again, after
 		 * this read.  Say it now, so no name from before is taken for
 		 * complete. */
-		if (head - tail > r->data_size - PERFCOMM_FULL_SLACK && pc->sink.lost)
+		if (v->head - v->tail > r->data_size - PERFCOMM_FULL_SLACK &&
+		    pc->sink.lost)
 			pc->sink.lost(pc->sink.ctx, 0, clock_now_ns());
-		tail = perfcomm_parse(data, r->data_size, tail, head, &pc->sink,
-				      &pc->malformed);
+	}
+	if (had == 0)
+		return 0;
+	/* All rings at once, in time order: a parent's exec recorded on one
+	 * CPU comes before the fork it did next on another. */
+	perfcomm_merge(pc->views, pc->n_rings, &pc->sink, &pc->malformed);
+	for (size_t i = 0; i < pc->n_rings; i++) {
+		struct perf_event_mmap_page *mp = pc->rings[i].base;
 		/* Release: we are done reading what the kernel may now
 		 * overwrite. */
-		__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
-		had++;
+		if (pc->views[i].tail != mp->data_tail)
+			__atomic_store_n(&mp->data_tail, pc->views[i].tail,
+					 __ATOMIC_RELEASE);
 	}
 	return had;
 }

@@ -73,11 +73,29 @@ struct perfcomm_sink {
 	void (*lost)(void *ctx, uint64_t n, uint64_t time);
 };
 
-/* Decode the records in data[tail, head) of a ring of size bytes (a power
- * of two; offsets are free-running, taken modulo size).  Returns the new
- * tail: head, or the start of a record that is malformed (size 0 or
- * running past head), which is then skipped to head and counted in
- * *malformed. */
+/* One ring's unread bytes data[tail, head) (size a power of two; offsets
+ * are free-running, taken modulo size), and the merge's place in them. */
+struct perfcomm_view {
+	const uint8_t *data;
+	size_t size;
+	uint64_t tail, head;
+	/* The merge's: the record decoded at the old tail. */
+	bool ready, lost;
+	uint64_t lost_n;
+	struct perfcomm_rec rec;
+};
+
+/* Decode the records of n rings and hand them to sink in time order
+ * across rings (each ring is in time order itself; equal times keep ring
+ * order).  A record's handling may depend on an earlier one recorded on
+ * another CPU: a fork's child inherits the name its parent's exec set
+ * just before, on whichever CPU.  Every view's tail ends at its head; a
+ * malformed ring (a record of size 0 or running past head, or head more
+ * than a ring ahead) is skipped to its head and counted in *malformed. */
+void perfcomm_merge(struct perfcomm_view *v, size_t n,
+		    const struct perfcomm_sink *sink, uint64_t *malformed);
+
+/* perfcomm_merge() of one ring; returns the new tail (head). */
 uint64_t perfcomm_parse(const uint8_t *data, size_t size, uint64_t tail,
 			uint64_t head, const struct perfcomm_sink *sink,
 			uint64_t *malformed);
@@ -92,6 +110,7 @@ struct perfcomm_ring {
 
 struct perfcomm {
 	struct perfcomm_ring *rings;
+	struct perfcomm_view *views;  /* one per ring, for the merge */
 	size_t n_rings;
 	size_t pages;
 	struct perfcomm_sink sink;
@@ -111,8 +130,8 @@ int perfcomm_parse_cpulist(const char *s, uint8_t mask[PERFCOMM_MAX_CPUS]);
 int perfcomm_open(struct perfcomm *pc, size_t pages,
 		  const struct perfcomm_sink *sink);
 
-/* Read every ring up to its head now.  Returns how many rings had
- * records. */
+/* Read every ring up to its head now, all rings merged in time order.
+ * Returns how many rings had records. */
 size_t perfcomm_drain(struct perfcomm *pc);
 
 /* Unmap and close. */

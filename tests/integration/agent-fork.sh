@@ -2,6 +2,10 @@
 # Children that fork and never exec: exactly one process.spawned each,
 # with the comm they inherited, then their process.exited; both for the
 # ones that exit at once and the ones that outlive the coalescing window.
+# Then the same from a parent that moved to another CPU between its exec
+# and its forks: the exec's name and the forks are in different CPUs'
+# perf rings, and a child must still inherit the exec's name, not the one
+# before it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 require_root
 require_prog "$AGENT"
@@ -17,6 +21,25 @@ start_agent "$T/sock" --coalesce-ms=10
 # Odd children live 100 ms, ten times the window.
 "$T/$name" fork 40 100 >"$T/pids" || fail "helper failed"
 [ "$(wc -l <"$T/pids")" -eq 40 ] || fail "helper forked $(wc -l <"$T/pids") of 40"
+kids=40
+
+# Exec on the last online CPU, fork on the first.  The agent is stopped
+# meanwhile, so that it reads both rings' records in one go, as a loaded
+# agent does, and the children are gone by then (their names come from
+# the records, not /proc).
+last=$(($(getconf _NPROCESSORS_ONLN) - 1))
+if [ "$last" -gt 0 ] && command -v taskset >/dev/null 2>&1; then
+	kill -STOP "$AGENT_PID"
+	for round in 1 2 3 4 5; do
+		taskset -c "$last" "$T/$name" fork-on 0 8 20 >>"$T/pids" ||
+			{ kill -CONT "$AGENT_PID"; fail "helper fork-on failed"; }
+	done
+	kill -CONT "$AGENT_PID"
+	kids=$((kids + 40))
+	[ "$(wc -l <"$T/pids")" -eq "$kids" ] || fail "helper forked $(wc -l <"$T/pids") of $kids"
+else
+	note "one CPU (or no taskset): the cross-CPU round is not run"
+fi
 
 cat >"$T/check.py" <<'PY'
 import json, sys
@@ -37,4 +60,4 @@ PY
 wait_until 30 "$PYTHON3" "$T/check.py" done "$T/pids" "$T/out.jsonl" "$name" ||
 	fail "children not all reported: $("$PYTHON3" "$T/check.py" assert "$T/pids" "$T/out.jsonl" "$name" 2>&1)"
 "$PYTHON3" "$T/check.py" assert "$T/pids" "$T/out.jsonl" "$name" || fail "fork check failed"
-note "pass: 40 fork-without-exec children"
+note "pass: $kids fork-without-exec children"

@@ -10,6 +10,10 @@
  *   proc-helper fork N LIVE_MS    fork N children that never exec; each
  *                                 odd one lives LIVE_MS, each even one exits
  *                                 at once; print "PID" per child
+ *   proc-helper fork-on CPU N LIVE_MS
+ *                                 move to CPU first, then as fork: so
+ *                                 the forks are recorded on another
+ *                                 CPU than this program's exec
  *   proc-helper setcomm HEX MS    set our comm to the bytes HEX, live MS
  *                                 more; print our pid first
  *   proc-helper storm MS WORKERS PATH
@@ -36,6 +40,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -188,6 +193,21 @@ static int do_fork(int n, long live_ms)
 	return 0;
 }
 
+static int do_fork_on(int cpu, int n, long live_ms)
+{
+	cpu_set_t set;
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE)
+		return 2;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		perror("proc-helper: sched_setaffinity");
+		return 1;
+	}
+	return do_fork(n, live_ms);
+}
+
 static int do_setcomm(const char *hex, long ms)
 {
 	char name[17];
@@ -283,6 +303,8 @@ int main(int argc, char **argv)
 		return do_threads(atoi(argv[2]), argv[3]);
 	if (strcmp(argv[1], "fork") == 0 && argc == 4)
 		return do_fork(atoi(argv[2]), atol(argv[3]));
+	if (strcmp(argv[1], "fork-on") == 0 && argc == 5)
+		return do_fork_on(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
 	if (strcmp(argv[1], "setcomm") == 0 && argc == 4)
 		return do_setcomm(argv[2], atol(argv[3]));
 	if (strcmp(argv[1], "storm") == 0 && argc == 5)

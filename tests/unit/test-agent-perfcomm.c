@@ -2,7 +2,8 @@
  * test-perfcomm.c - the perf side-band record decoder (src/agent/perfcomm.c)
  * on hand-built ring contents: records laid out as the kernel writes them
  * (header, body, sample_id { pid, tid, time }), wrapped around the ring's
- * end, cut short, and interleaved with records it does not decode.
+ * end, cut short, and interleaved with records it does not decode; and
+ * the merge of several CPUs' rings into one time order.
  */
 #include "config.h"
 
@@ -25,6 +26,7 @@ static struct {
 	size_t n;
 	uint64_t lost_n, lost_time;
 	unsigned lost_calls;
+	size_t lost_after;      /* records delivered before the last lost */
 	uint8_t ring[RING];
 	uint64_t head;          /* where the next built record goes */
 } W;
@@ -42,6 +44,7 @@ static void on_lost(void *ctx, uint64_t n, uint64_t time)
 	W.lost_n += n;
 	W.lost_time = time;
 	W.lost_calls++;
+	W.lost_after = W.n;
 }
 
 static const struct perfcomm_sink SINK = { NULL, on_record, on_lost };
@@ -291,6 +294,91 @@ static void short_comm_record_is_ignored(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The ring built so far becomes view v (a copy), and building starts
+ * over in an empty ring. */
+static uint8_t saved[2][RING];
+
+static void save_ring(struct perfcomm_view *v, int which)
+{
+	memcpy(saved[which], W.ring, RING);
+	memset(v, 0, sizeof(*v));
+	v->data = saved[which];
+	v->size = RING;
+	v->tail = 0;
+	v->head = W.head;
+	memset(W.ring, 0, RING);
+	W.head = 0;
+}
+
+static void two_rings_are_handed_over_in_time_order(void **state)
+{
+	struct perfcomm_view v[2];
+	uint64_t bad = 0;
+
+	(void)state;
+	/* CPU 0: the parent's fork and the child's exit; CPU 1: the
+	 * parent's exec before the fork, a rename between. */
+	put_task(PERF_RECORD_FORK, 51, 50, 51, 50, 20);
+	put_task(PERF_RECORD_EXIT, 51, 50, 51, 50, 40);
+	save_ring(&v[0], 0);
+	put_comm(50, 50, "zprog", true, 10);
+	put_comm(50, 50, "renamed", false, 30);
+	save_ring(&v[1], 1);
+	perfcomm_merge(v, 2, &SINK, &bad);
+	assert_int_equal(bad, 0);
+	assert_int_equal(W.n, 4);
+	assert_int_equal(W.rec[0].kind, PERFCOMM_COMM);
+	assert_string_equal(W.rec[0].name, "zprog");
+	assert_int_equal(W.rec[1].kind, PERFCOMM_FORK);
+	assert_int_equal(W.rec[2].kind, PERFCOMM_COMM);
+	assert_string_equal(W.rec[2].name, "renamed");
+	assert_int_equal(W.rec[3].kind, PERFCOMM_EXIT);
+	for (size_t i = 1; i < W.n; i++)
+		assert_true(W.rec[i - 1].time <= W.rec[i].time);
+	assert_int_equal(v[0].tail, v[0].head);
+	assert_int_equal(v[1].tail, v[1].head);
+}
+
+static void lost_record_takes_its_place_in_time(void **state)
+{
+	struct perfcomm_view v[2];
+	uint64_t bad = 0;
+
+	(void)state;
+	put_header(PERF_RECORD_LOST, 0, 8 + 16 + 16);
+	put_u64(1);
+	put_u64(7);
+	put_sample_id(0, 0, 25);
+	save_ring(&v[0], 0);
+	put_comm(1, 1, "before", true, 10);
+	put_comm(2, 2, "after", true, 30);
+	save_ring(&v[1], 1);
+	perfcomm_merge(v, 2, &SINK, &bad);
+	assert_int_equal(W.n, 2);
+	assert_int_equal(W.lost_calls, 1);
+	assert_int_equal(W.lost_n, 7);
+	assert_int_equal(W.lost_after, 1);
+}
+
+static void malformed_ring_does_not_hold_back_the_others(void **state)
+{
+	struct perfcomm_view v[2];
+	uint64_t bad = 0;
+
+	(void)state;
+	put_header(PERF_RECORD_COMM, 0, 0);
+	put_u64(0);
+	save_ring(&v[0], 0);
+	put_comm(3, 3, "one", true, 1);
+	put_comm(4, 4, "two", true, 2);
+	save_ring(&v[1], 1);
+	perfcomm_merge(v, 2, &SINK, &bad);
+	assert_int_equal(bad, 1);
+	assert_int_equal(W.n, 2);
+	assert_int_equal(v[0].tail, v[0].head);
+	assert_int_equal(v[1].tail, v[1].head);
+}
+
 static void cpulist_ranges_and_singles(void **state)
 {
 	uint8_t m[PERFCOMM_MAX_CPUS];
@@ -323,6 +411,9 @@ int main(void)
 		T(record_running_past_head_is_not_decoded),
 		T(head_more_than_a_ring_ahead_is_refused),
 		T(short_comm_record_is_ignored),
+		T(two_rings_are_handed_over_in_time_order),
+		T(lost_record_takes_its_place_in_time),
+		T(malformed_ring_does_not_hold_back_the_others),
 		T(cpulist_ranges_and_singles),
 	};
 
