@@ -319,7 +319,7 @@ static void account_lost(struct bpfconnect *b)
 					__ATOMIC_RELAXED);
 
 	if (lost != b->lost_seen) {
-		stats_add(STAT_DROP_UNKNOWN, lost - b->lost_seen);
+		stats_add(STAT_DROP_BPF, lost - b->lost_seen);
 		b->lost_seen = lost;
 	}
 }

@@ -23,8 +23,8 @@
  * - Records are read from the BPF ring buffer's mapping in the reactor
  *   (no system call per record) and go to pump_emit() with the record's
  *   pid, comm and CLOCK_MONOTONIC time.  The agent's own connects (its
- *   sink) are dropped.  Records the kernel could not queue (ring full)
- *   are counted in STAT_DROP_UNKNOWN.
+ *   sink) are dropped.  Records the program could not queue (ring full)
+ *   are counted in STAT_DROP_BPF.
  * - After start, reading needs no system call beyond epoll and close:
  *   the seccomp allowlist needs no bpf(2).
  */

@@ -16,14 +16,8 @@
 int commstore_init(struct commstore *cs)
 {
 	memset(cs, 0, sizeof(*cs));
-	cs->slots = malloc(SLOTS * sizeof(*cs->slots));
-	if (!cs->slots) {
-		errno = ENOMEM;
-		return -1;
-	}
-	memset(cs->slots, 0, SLOTS * sizeof(*cs->slots));
-	mem_prefault(cs->slots, SLOTS * sizeof(*cs->slots));
-	return 0;
+	cs->slots = mem_resident(SLOTS, sizeof(*cs->slots));
+	return cs->slots ? 0 : -1;
 }
 
 void commstore_fini(struct commstore *cs)

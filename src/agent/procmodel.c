@@ -12,23 +12,30 @@
 #include "mem.h"
 #include "source.h"
 
+/* As large as the table: every tracked process can be pending. */
+static int ring_init(struct pm_ring *r, size_t cap)
+{
+	r->cap = cap;
+	r->head = r->len = 0;
+	r->slots = mem_resident(cap, sizeof(*r->slots));
+	return r->slots ? 0 : -1;
+}
+
 int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
 		   const struct procmodel_ops *ops)
 {
 	memset(pm, 0, sizeof(*pm));
 	if (ptable_init(&pm->table, cfg->capacity) < 0)
 		return -1;
-	pm->ring_cap = pm->table.cap;
-	pm->ring = malloc(pm->ring_cap * sizeof(*pm->ring));
-	if (!pm->ring) {
-		ptable_fini(&pm->table);
+	if (ring_init(&pm->forks, pm->table.cap) < 0 ||
+	    ring_init(&pm->held, pm->table.cap) < 0) {
+		procmodel_fini(pm);
 		errno = ENOMEM;
 		return -1;
 	}
-	memset(pm->ring, 0, pm->ring_cap * sizeof(*pm->ring));
-	mem_prefault(pm->ring, pm->ring_cap * sizeof(*pm->ring));
 	pm->ops = *ops;
 	pm->coalesce_ns = cfg->coalesce_ns;
+	pm->exec_hold_ns = cfg->exec_hold_ns;
 	pm->report_kthreads = cfg->report_kthreads;
 	pm->walk_rechecks = PM_WALK_RECHECKS;
 	if (cfg->walk_period_ns > 0) {
@@ -44,8 +51,9 @@ int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
 void procmodel_fini(struct procmodel *pm)
 {
 	ptable_fini(&pm->table);
-	free(pm->ring);
-	pm->ring = NULL;
+	free(pm->forks.slots);
+	free(pm->held.slots);
+	pm->forks.slots = pm->held.slots = NULL;
 }
 
 size_t procmodel_tracked(const struct procmodel *pm)
@@ -118,8 +126,8 @@ static int resolve_comm(struct procmodel *pm, uint32_t pid,
 	return -1;
 }
 
-static void ring_push(struct procmodel *pm, uint32_t pid, uint32_t gen,
-		      uint64_t ts);
+static void fork_window_push(struct procmodel *pm, uint32_t pid, uint32_t gen,
+			     uint64_t ts);
 
 /* Kernel threads are left out unless asked for: 1 when pid is one (or is
  * gone before it could be told, which a user program started by kthreadd
@@ -203,11 +211,11 @@ static void spawn_forked(struct procmodel *pm, uint32_t pid, uint64_t now)
 	if (!e || e->state != PT_FORKED)
 		return;
 	if (now != 0 && e->extended < PM_MAX_EXTENSIONS &&
-	    pm->ring_len < pm->ring_cap &&
+	    pm->forks.len < pm->forks.cap &&
 	    ((e->extended == 0 && differs_from_parent(pm, e, comm, n)) ||
 	     starved(pm, pid))) {
 		e->extended++;
-		ring_push(pm, pid, e->gen, now);
+		fork_window_push(pm, pid, e->gen, now);
 		return;
 	}
 	uint64_t ts = e->ts;
@@ -225,36 +233,69 @@ static void spawn_forked(struct procmodel *pm, uint32_t pid, uint64_t now)
 	emit_resolved(pm, WIRE_PROBE_PROCESS_SPAWNED, pid, comm, n, ts);
 }
 
-static void ring_pop(struct procmodel *pm)
+static void ring_pop(struct pm_ring *r)
 {
-	pm->ring_head = (pm->ring_head + 1) % pm->ring_cap;
-	pm->ring_len--;
-}
-
-static bool ring_head_live(struct procmodel *pm)
-{
-	const struct pm_pending *p = &pm->ring[pm->ring_head];
-	struct pt_entry *e = ptable_find(&pm->table, p->pid);
-
-	return e && e->gen == p->gen && e->state == PT_FORKED;
+	r->head = (r->head + 1) % r->cap;
+	r->len--;
 }
 
 /* The ring has room (callers make sure). */
-static void ring_push(struct procmodel *pm, uint32_t pid, uint32_t gen,
-		      uint64_t ts)
+static void ring_push(struct pm_ring *r, uint32_t pid, uint32_t gen,
+		      uint64_t deadline)
 {
-	size_t tail = (pm->ring_head + pm->ring_len) % pm->ring_cap;
-	uint64_t start = ts;
+	size_t tail = (r->head + r->len) % r->cap;
 
+	r->slots[tail].pid = pid;
+	r->slots[tail].gen = gen;
+	r->slots[tail].deadline = deadline;
+	r->len++;
+}
+
+/* The head's process still waits in this ring (not exited, exec'd or
+ * released since it was pushed). */
+static bool ring_head_live(struct procmodel *pm, const struct pm_ring *r)
+{
+	const struct pm_pending *p = &r->slots[r->head];
+	struct pt_entry *e = ptable_find(&pm->table, p->pid);
+
+	if (!e || e->gen != p->gen)
+		return false;
+	return r == &pm->held ? e->held : e->state == PT_FORKED;
+}
+
+/* The later of ts and now. */
+static uint64_t start_time(struct procmodel *pm, uint64_t ts)
+{
 	if (pm->ops.now) {
 		uint64_t now = pm->ops.now(pm->ops.ctx);
-		if (now > start)
-			start = now;
+		if (now > ts)
+			return now;
 	}
-	pm->ring[tail].pid = pid;
-	pm->ring[tail].gen = gen;
-	pm->ring[tail].deadline = start + pm->coalesce_ns;
-	pm->ring_len++;
+	return ts;
+}
+
+/* The forks ring has room (callers make sure). */
+static void fork_window_push(struct procmodel *pm, uint32_t pid, uint32_t gen,
+			     uint64_t ts)
+{
+	ring_push(&pm->forks, pid, gen, start_time(pm, ts) + pm->coalesce_ns);
+}
+
+/* Send e's held exec spawned: with the name read, or "" (counted) when a
+ * later name may be what was read. */
+static void release_held(struct procmodel *pm, struct pt_entry *e,
+			 bool name_is_its_own)
+{
+	if (!e->held)
+		return;
+	e->held = false;
+	emit_resolved(pm, WIRE_PROBE_PROCESS_SPAWNED, e->pid, e->comm,
+		      name_is_its_own ? e->comm_len : -1, e->ts);
+	if (!name_is_its_own && !e->exit_comm) {
+		/* Not its name, so not its name at exit either. */
+		e->comm_known = false;
+		e->comm_len = 0;
+	}
 }
 
 void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
@@ -274,6 +315,7 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 	if (!created && e->state == PT_SPAWNED && !e->kthread) {
 		/* The pid was reused: its previous process's exit was lost.
 		 * Close it so the stream stays consistent. */
+		release_held(pm, e, false);
 		emit(pm, WIRE_PROBE_PROCESS_EXITED, e->pid, e->comm,
 		     e->comm_len, ts);
 	} else if (!created && e->state == PT_FORKED) {
@@ -299,10 +341,11 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 		/* The name it inherited: what it is called until it execs or
 		 * renames itself (a comm event), and at its exit when no
 		 * exit record or name source says more.  (kthreadd's
-		 * children are named as they are made, with no event.) */
+		 * children are named as they are made, with no event.  A
+		 * held parent's name read may be its later exec's.) */
 		const struct pt_entry *parent = ptable_find(&pm->table, parent_tgid);
 		if (parent && parent->comm_known && !parent->exit_comm &&
-		    parent->state == PT_SPAWNED)
+		    parent->state == PT_SPAWNED && !parent->held)
 			set_comm(e, parent->comm, parent->comm_len);
 	}
 	e->pid = child_tgid;
@@ -319,19 +362,19 @@ void procmodel_fork(struct procmodel *pm, uint32_t parent_tgid,
 		e->state = PT_SPAWNED;
 		return;
 	}
-	if (pm->ring_len == pm->ring_cap) {
+	if (pm->forks.len == pm->forks.cap) {
 		/* Cannot happen while the ring is as large as the table,
 		 * but never overwrite: end the oldest window early. */
-		uint32_t old = pm->ring[pm->ring_head].pid;
-		bool live = ring_head_live(pm);
-		ring_pop(pm);
+		uint32_t old = pm->forks.slots[pm->forks.head].pid;
+		bool live = ring_head_live(pm, &pm->forks);
+		ring_pop(&pm->forks);
 		if (live)
 			spawn_forked(pm, old, 0);
 		e = ptable_find(&pm->table, child_tgid);
 		if (!e)
 			return;
 	}
-	ring_push(pm, child_tgid, e->gen, ts);
+	fork_window_push(pm, child_tgid, e->gen, ts);
 }
 
 void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
@@ -345,9 +388,14 @@ void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 	struct pt_entry *e = ptable_find(&pm->table, tgid);
 	if (e && e->walked && e->state == PT_SPAWNED && ts <= e->ts)
 		return; /* the walk read its comm after this exec */
+	/* An earlier exec held: /proc may have shown it this one's name. */
+	if (e)
+		release_held(pm, e, false);
+	bool from_proc = false;
 	n = pm->ops.exec_name ? pm->ops.exec_name(pm->ops.ctx, tgid, ts, comm)
 			      : PM_NAME_UNKNOWN;
 	if (n == PM_NAME_UNKNOWN) {
+		from_proc = true;
 		if (e && e->exit_comm && e->state != PT_SPAWNED) {
 			/* It has already exited (its record came with this
 			 * batch): the record's comm is its last name, no
@@ -362,8 +410,10 @@ void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 		if (n >= 0 && later_name_ahead(pm, tgid, ts))
 			n = PM_NAME_UNKNOWN;
 	}
-	if (n < 0)
+	if (n < 0) {
 		n = -1;
+		from_proc = false;
+	}
 	e = table_get(pm, tgid, &created);
 	if (e && !created && e->state == PT_SPAWNED && e->exec_reported) {
 		/* The window's end reported this exec already (see
@@ -393,6 +443,17 @@ void procmodel_exec(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 			e->comm_len = 0;
 		}
 	}
+	if (from_proc && pm->exec_hold_ns > 0) {
+		if (e && pm->held.len < pm->held.cap) {
+			/* e->comm is the name read (or the exit record's). */
+			e->held = true;
+			e->ts = ts;
+			ring_push(&pm->held, tgid, e->gen,
+				  start_time(pm, ts) + pm->exec_hold_ns);
+			return;
+		}
+		n = -1; /* cannot wait for a later exec: no guess */
+	}
 	emit_resolved(pm, WIRE_PROBE_PROCESS_SPAWNED, tgid, comm, n, ts);
 }
 
@@ -415,6 +476,9 @@ void procmodel_exit(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 		ptable_remove(&pm->table, e);
 		return;
 	}
+	/* Every exec or rename of it was announced before its exit: the
+	 * name read for its exec was that exec's. */
+	release_held(pm, e, true);
 	if (n < 0)
 		n = resolve_comm(pm, tgid, comm, true);
 	e = ptable_find(&pm->table, tgid);
@@ -451,8 +515,15 @@ void procmodel_comm(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 	if (pid != tgid)
 		return; /* a thread renamed itself; the process name stays */
 	e = ptable_find(&pm->table, tgid);
+	size_t n = strnlen(comm, len < PT_COMM_LEN ? len : PT_COMM_LEN);
+	if (e && e->held) {
+		/* The rename's name read as the exec's may be the rename's;
+		 * another name was set before it, by the exec. */
+		release_held(pm, e, n != e->comm_len ||
+			     memcmp(comm, e->comm, n) != 0);
+	}
 	if (e && e->state != PT_EXIT_NOTED && !e->exit_comm) {
-		set_comm(e, comm, strnlen(comm, len < PT_COMM_LEN ? len : PT_COMM_LEN));
+		set_comm(e, comm, n);
 		/* Its new name is explained: no exec is on its way. */
 		e->renamed = true;
 		e->exec_reported = false;
@@ -478,31 +549,54 @@ void procmodel_exit_record(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 	e->exit_comm = true;
 }
 
+/* The ring's first live deadline, or 0. */
+static uint64_t ring_next(struct procmodel *pm, struct pm_ring *r)
+{
+	while (r->len > 0 && !ring_head_live(pm, r))
+		ring_pop(r);
+	return r->len > 0 ? r->slots[r->head].deadline : 0;
+}
+
 uint64_t procmodel_next_deadline(struct procmodel *pm)
 {
-	while (pm->ring_len > 0 && !ring_head_live(pm))
-		ring_pop(pm);
-	return pm->ring_len > 0 ? pm->ring[pm->ring_head].deadline : 0;
+	uint64_t f = ring_next(pm, &pm->forks);
+	uint64_t h = ring_next(pm, &pm->held);
+
+	if (f == 0 || (h != 0 && h < f))
+		return h;
+	return f;
+}
+
+/* Release the held execs whose hold ended at or before now. */
+static void expire_held(struct procmodel *pm, uint64_t now, bool own_name)
+{
+	uint64_t d;
+
+	while ((d = ring_next(pm, &pm->held)) != 0 && d <= now) {
+		struct pt_entry *e = ptable_find(&pm->table,
+						 pm->held.slots[pm->held.head].pid);
+		ring_pop(&pm->held);
+		release_held(pm, e, own_name);
+	}
 }
 
 void procmodel_expire(struct procmodel *pm, uint64_t now)
 {
-	while (pm->ring_len > 0) {
-		const struct pm_pending *p = &pm->ring[pm->ring_head];
-		if (!ring_head_live(pm)) {
-			ring_pop(pm);
-			continue;
-		}
-		if (p->deadline > now)
-			break;
-		uint32_t pid = p->pid;
-		ring_pop(pm);
+	uint64_t d;
+
+	/* Held execs first: their spawned came before any fork of theirs
+	 * whose window ends now. */
+	expire_held(pm, now, true);
+	while ((d = ring_next(pm, &pm->forks)) != 0 && d <= now) {
+		uint32_t pid = pm->forks.slots[pm->forks.head].pid;
+		ring_pop(&pm->forks);
 		spawn_forked(pm, pid, now == UINT64_MAX ? 0 : now);
 	}
 }
 
 void procmodel_flush(struct procmodel *pm)
 {
+	expire_held(pm, UINT64_MAX, false);
 	procmodel_expire(pm, UINT64_MAX);
 }
 
@@ -606,6 +700,8 @@ void procmodel_walk_end(struct procmodel *pm, uint64_t ts)
 				continue;
 			}
 		} else if (!e->kthread) {
+			/* Gone, its exit (and maybe a later exec) lost. */
+			release_held(pm, e, false);
 			if (e->state == PT_FORKED)
 				emit(pm, WIRE_PROBE_PROCESS_SPAWNED, e->pid,
 				     e->comm, e->comm_len, e->ts);

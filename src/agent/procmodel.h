@@ -29,7 +29,13 @@
  *  - with an exact name source (exec_name) each exec's spawned carries
  *    the name that exec set; without one, an exec whose pid is known to
  *    have exec'd or renamed again since carries "" (counted), never the
- *    later name;
+ *    later name.  Known covers a later exec whose message comes after the
+ *    /proc read: the kernel sets the new name early in exec and sends the
+ *    message at its end, so a read can see a name whose exec is not yet
+ *    announced.  Such an exec's spawned is held for exec_hold_ns; a later
+ *    exec of the pid in that time makes it "", a rename to the name read
+ *    too; its exit, a rename to another name or the time running out
+ *    sends it with the name read;
  *  - kernel threads produce nothing, unless report_kthreads.
  * Memory is fixed at procmodel_init(); nothing is allocated per event.
  */
@@ -108,9 +114,15 @@ struct procmodel_ops {
 #define PM_WALK_RECHECKS_MAX 255
 #define PM_WALK_RECHECK_SPAN_NS (1000ULL * 1000 * 1000)
 
+/* How long an exec named from /proc is held (see above): far longer than
+ * an exec takes from setting the name to sending its message, even
+ * preempted on a loaded machine. */
+#define PM_EXEC_HOLD_NS (100ULL * 1000 * 1000)
+
 struct procmodel_config {
 	size_t capacity;        /* live processes tracked */
 	uint64_t coalesce_ns;   /* fork-without-exec window */
+	uint64_t exec_hold_ns;  /* exec named from /proc (0: not held) */
 	uint64_t walk_period_ns; /* walker period (0: not known, the minimum rechecks) */
 	bool report_kthreads;   /* --kernel-threads */
 };
@@ -121,10 +133,18 @@ struct pm_pending {
 	uint64_t deadline;
 };
 
+/* Pending deadlines, oldest first (each is its start + a constant, so
+ * the ring stays sorted). */
+struct pm_ring {
+	struct pm_pending *slots;
+	size_t cap, head, len;
+};
+
 struct procmodel {
 	struct ptable table;
 	struct procmodel_ops ops;
 	uint64_t coalesce_ns;
+	uint64_t exec_hold_ns;
 	uint8_t walk_rechecks;    /* walks that re-read a new process's comm */
 	uint32_t gen;
 	uint32_t epoch;           /* /proc walk generation */
@@ -134,10 +154,8 @@ struct procmodel {
 	size_t n_ahead;
 	bool ahead_full;
 	bool table_full_logged;
-	/* Forks waiting for their window, oldest first (deadlines are
-	 * fork time + a constant, so the ring is sorted). */
-	struct pm_pending *ring;
-	size_t ring_cap, ring_head, ring_len;
+	struct pm_ring forks;     /* forks waiting for their window */
+	struct pm_ring held;      /* execs named from /proc, held */
 };
 
 int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
@@ -163,11 +181,13 @@ void procmodel_ahead(struct procmodel *pm, uint32_t tgid, uint64_t ts_ns);
 void procmodel_exit_record(struct procmodel *pm, uint32_t pid, uint32_t tgid,
 			   const char *comm, size_t len);
 
-/* Coalescing: the earliest pending deadline (0: none), and emit the forks
- * whose window ended at or before now_ns. */
+/* Coalescing and holding: the earliest pending deadline (0: none), and
+ * emit the forks whose window and the execs whose hold ended at or before
+ * now_ns. */
 uint64_t procmodel_next_deadline(struct procmodel *pm);
 void procmodel_expire(struct procmodel *pm, uint64_t now_ns);
-/* Shutdown: every pending fork gets its process.spawned now. */
+/* Shutdown: every pending fork gets its process.spawned now; a held exec
+ * gets "" (its later exec's message may never be read). */
 void procmodel_flush(struct procmodel *pm);
 
 /* A /proc walk (startup snapshot, resync after lost messages, fallback

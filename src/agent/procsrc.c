@@ -315,6 +315,7 @@ int procsrc_start(struct procsrc *ps, const struct source_env *env,
 	struct procmodel_config mc = {
 		.capacity = PROCSRC_TABLE_CAPACITY,
 		.coalesce_ns = cfg->coalesce_ns,
+		.exec_hold_ns = PM_EXEC_HOLD_NS,
 		.walk_period_ns = cfg->poll_ns,
 		.report_kthreads = cfg->kernel_threads,
 	};

@@ -18,15 +18,11 @@ int ptable_init(struct ptable *t, size_t cap)
 	while (c < cap)
 		c <<= 1;
 	memset(t, 0, sizeof(*t));
-	t->slots = malloc(c * sizeof(*t->slots));
-	if (!t->slots) {
-		errno = ENOMEM;
-		return -1;
-	}
 	/* Every page touched now: the resident size is then what it will
 	 * always be, instead of creeping up as pids land in new slots. */
-	memset(t->slots, 0, c * sizeof(*t->slots));
-	mem_prefault(t->slots, c * sizeof(*t->slots));
+	t->slots = mem_resident(c, sizeof(*t->slots));
+	if (!t->slots)
+		return -1;
 	t->cap = c;
 	t->mask = c - 1;
 	t->max_count = c / PTABLE_MAX_LOAD_DEN * PTABLE_MAX_LOAD_NUM;

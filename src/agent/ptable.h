@@ -38,10 +38,13 @@ struct pt_entry {
 			       * follows is that same exec */
 	bool renamed;         /* a comm event: it renamed itself (prctl) */
 	bool kthread;         /* a kernel thread: never reported (procmodel.h) */
+	bool held;            /* PT_SPAWNED whose exec's spawned waits: its
+			       * name came from /proc (procmodel.h) */
 	uint32_t ppid;        /* parent's thread-group id (PT_FORKED) */
 	uint32_t gen;         /* identifies this incarnation (pending ring) */
 	uint32_t seen;        /* epoch of the last /proc walk that saw it */
-	uint64_t ts;          /* fork time (PT_FORKED), walk time (walked) */
+	uint64_t ts;          /* fork time (PT_FORKED), walk time (walked),
+			       * exec time (held) */
 	char comm[PT_COMM_LEN];
 };
 

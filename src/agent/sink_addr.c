@@ -83,30 +83,34 @@ static int parse_vsock(const char *uri, const char *rest, struct sink_addr *out,
 	return 0;
 }
 
-/* chardev:PATH: absolute, so that it does not depend on the agent's
- * working directory, and short enough for the same buffer as unix:. */
-static int parse_chardev(const char *uri, const char *path, struct sink_addr *out,
-			 char *err, size_t errlen)
+/* unix:PATH or chardev:PATH; what: "a Unix socket path" or "an absolute
+ * device path" for the messages.  A device path must be absolute, so that
+ * it does not depend on the agent's working directory; both must fit the
+ * same buffer. */
+static int parse_path(const char *uri, const char *scheme, const char *what,
+		      enum sink_kind kind, struct sink_addr *out,
+		      char *err, size_t errlen)
 {
+	const char *path = uri + strlen(scheme) + 1;
 	size_t len = strlen(path);
 
 	if (len == 0) {
-		set_err(err, errlen, "'%s': empty path; expected chardev:PATH with an "
-			"absolute device path of 1..%d bytes", uri, SINK_PATH_BYTES - 1);
+		set_err(err, errlen, "'%s': empty path; expected %s:PATH with %s "
+			"of 1..%d bytes", uri, scheme, what, SINK_PATH_BYTES - 1);
 		return -EINVAL;
 	}
-	if (path[0] != '/') {
+	if (kind == SINK_CHARDEV && path[0] != '/') {
 		set_err(err, errlen, "path '%s' is not absolute; expected chardev:/PATH, "
 			"e.g. chardev:/dev/vport0p1", path);
 		return -EINVAL;
 	}
 	if (len >= SINK_PATH_BYTES) {
-		set_err(err, errlen, "'%.40s...': path is %zu bytes; a device path "
-			"is at most %d bytes", uri, len, SINK_PATH_BYTES - 1);
+		set_err(err, errlen, "'%.40s...': path is %zu bytes; %s "
+			"is at most %d bytes", uri, len, what, SINK_PATH_BYTES - 1);
 		return -EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
-	out->kind = SINK_CHARDEV;
+	out->kind = kind;
 	memcpy(out->path, path, len + 1);
 	return 0;
 }
@@ -124,27 +128,12 @@ int sink_addr_parse(const char *uri, struct sink_addr *out, char *err, size_t er
 	}
 	if (strncmp(uri, "vsock:", 6) == 0)
 		return parse_vsock(uri, uri + 6, out, err, errlen);
-	if (strncmp(uri, "unix:", 5) == 0) {
-		const char *path = uri + 5;
-		size_t len = strlen(path);
-
-		if (len == 0) {
-			set_err(err, errlen, "'%s': empty path; expected unix:PATH with a "
-				"socket path of 1..%d bytes", uri, SINK_PATH_BYTES - 1);
-			return -EINVAL;
-		}
-		if (len >= SINK_PATH_BYTES) {
-			set_err(err, errlen, "'%.40s...': path is %zu bytes; a Unix socket path "
-				"is at most %d bytes", uri, len, SINK_PATH_BYTES - 1);
-			return -EINVAL;
-		}
-		memset(out, 0, sizeof(*out));
-		out->kind = SINK_UNIX;
-		memcpy(out->path, path, len + 1);
-		return 0;
-	}
+	if (strncmp(uri, "unix:", 5) == 0)
+		return parse_path(uri, "unix", "a Unix socket path", SINK_UNIX,
+				  out, err, errlen);
 	if (strncmp(uri, "chardev:", 8) == 0)
-		return parse_chardev(uri, uri + 8, out, err, errlen);
+		return parse_path(uri, "chardev", "an absolute device path",
+				  SINK_CHARDEV, out, err, errlen);
 	set_err(err, errlen, "'%s' is not a sink; " SINK_ALLOWED, uri);
 	return -EINVAL;
 }

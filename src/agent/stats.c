@@ -21,6 +21,7 @@ static const char *const names[STAT_COUNT] = {
 	[STAT_DROP_AUDIT] = "dropped_audit",
 	[STAT_DROP_UNKNOWN] = "dropped_unknown",
 	[STAT_DROP_PERF] = "dropped_perf",
+	[STAT_DROP_BPF] = "dropped_bpf",
 	[STAT_COMM_UNRESOLVED] = "comm_unresolved",
 	[STAT_RESYNC] = "resyncs",
 	[STAT_WATCH_LOST] = "watch_lost",

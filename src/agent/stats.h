@@ -31,6 +31,7 @@ enum stat_id {
 	STAT_DROP_AUDIT,         /* audit records lost (kernel lost counter, ENOBUFS) */
 	STAT_DROP_UNKNOWN,       /* anything else lost */
 	STAT_DROP_PERF,          /* perf side-band records lost (ring overruns) */
+	STAT_DROP_BPF,           /* connect records the BPF ring could not hold */
 	STAT_COMM_UNRESOLVED,    /* events sent with comm "" */
 	STAT_RESYNC,             /* process-table resynchronisations from /proc */
 	STAT_WATCH_LOST,         /* watched paths that disappeared */

@@ -24,6 +24,8 @@ bool statsreport_is_loss(enum stat_id id)
 	case STAT_DROP_FS_OVERFLOW:
 	case STAT_DROP_AUDIT:
 	case STAT_DROP_UNKNOWN:
+	case STAT_DROP_PERF:
+	case STAT_DROP_BPF:
 	case STAT_RESYNC:
 	case STAT_WATCH_LOST:
 		return true;

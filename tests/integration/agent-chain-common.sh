@@ -25,36 +25,9 @@ fi
 # link NAME: a link to proc-helper named NAME (its comm when exec'd).
 link() { ln -sf "$PROC_HELPER" "$T/bin/$1"; }
 
-# Each case line: PID START SPAWNED-NAMES(comma-separated, in order)
-# EXIT-NAME.  START (CLOCK_MONOTONIC before the process was made) scopes
-# the pid's frames: pids are reused on a busy machine.
+# Case lines (lib.sh, chain_cases): PID START SPAWNED-NAMES EXIT-NAME.
 : >"$T/cases"
-
-# chains KIND PREFIX COUNT: COUNT chains of KIND (proc-helper chain) to
-# distinct names PREFIXNNNN; one case line each.
-chains() {
-	local kind=$1 prefix=$2 count=$3 i=0 n paths="" names=""
-	while [ $i -lt "$count" ]; do
-		n="$prefix$((1000 + i))"
-		link "$n"
-		paths="$paths $T/bin/$n"
-		names="$names $n"
-		i=$((i + 1))
-	done
-	# shellcheck disable=SC2086
-	"$PROC_HELPER" chain "$kind" $paths >"$T/pids.$prefix" || fail "chain helper failed"
-	# shellcheck disable=SC2086
-	set -- $names
-	while read -r pid start; do
-		case $kind in
-		env) echo "$pid $start sh,env,$1 $1" ;;
-		rename) echo "$pid $start sh,$1 n${1#?}" ;;
-		*) echo "$pid $start sh,$1 $1" ;;
-		esac
-		shift
-	done <"$T/pids.$prefix"
-	[ $# = 0 ] || fail "chain helper reported $# chains too few"
-}
+chains() { chain_cases "$1" "$2" "$3" "$T/bin"; }
 
 # 1. 200 chains sh -c 'exec NAME', each NAME distinct.
 chains sh "z$tag" 200 >>"$T/cases"
@@ -96,39 +69,19 @@ shell=$(cat /proc/$$/comm)
 # check.py MODE STRICT CASES OUT: "done" exits 0 once every case has its
 # exited frame; "assert" checks every case's frames, in order.
 cat >"$T/check.py" <<'PY'
-import json, sys
+import sys, recvlib as r
 mode, strict, cases, out = sys.argv[1], sys.argv[2] == "exact", sys.argv[3], sys.argv[4]
 shell = sys.argv[5]
 want = []
 for l in open(cases):
     pid, start, spawned, exited = l.split()
     want.append((int(pid), int(start), spawned.split(","), exited))
-pids = {w[0] for w in want}
-by_pid = {}
-for line in open(out, encoding="utf-8"):
-    try:
-        o = json.loads(line)
-    except ValueError:
-        continue
-    if o.get("guest_pid") in pids:
-        by_pid.setdefault(o["guest_pid"], []).append(
-            (o["guest_monotonic_ns"], o["probe_source"], o["guest_comm"]))
-def frames_of(pid, start):
-    # From the process's making to its exit: another process may have
-    # had the pid before (or after).
-    f = []
-    for ts, k, c in by_pid.get(pid, []):
-        if ts < start:
-            continue
-        f.append((k, c))
-        if k == "process.exited":
-            break
-    return f
-frames = {(p, s): frames_of(p, s) for p, s, _, _ in want}
+by_pid = r.frames_by_pid(out)
+frames = {(p, s): r.frames_since(by_pid, p, s) for p, s, _, _ in want}
 if mode == "done":
     sys.exit(0 if all(any(k == "process.exited" for k, _ in f)
                       for f in frames.values()) else 1)
-bad = empty = forks = raced = 0
+bad = empty = forks = lent = 0
 for pid, start, spawned, exited in want:
     f = frames[(pid, start)]
     # The parent's fork before the exec (this shell's command
@@ -150,30 +103,22 @@ for pid, start, spawned, exited in want:
             if not strict and g == "":
                 empty += 1
                 continue
-            if not strict and g in spawned[i + 1:] + [exited]:
-                # The documented residual of the fallback: a later exec
-                # or a prctl rename had set its name, but no message of
-                # it was read yet, when this exec's name was read from
-                # /proc (a rename sends none the fallback reads).
-                raced += 1
-                continue
+            if g in spawned[i + 1:] + [exited]:
+                lent += 1
             ok = False
     if not ok:
         bad += 1
         if bad <= 5:
             print("pid %d: want spawned %r exited %r, got %r" % (pid, spawned, exited, f))
-print("cases=%d wrong=%d empty=%d fork_frames=%d next_exec_name=%d"
-      % (len(want), bad, empty, forks, raced))
-# The fallback's race (cellos-telemetry(8), Process names) is a known gap
-# of the names without perf, not bounded here: its rate depends on the
-# machine's load (0.1% to 1.3% seen) and a bound would make this test
-# flaky.  It is reported (next_exec_name) and measured by make bench
-# ("chains: a wrong name, --no-perf", target 0).  Any other wrong name fails.
+# lent: wrong with a later exec's or rename's name, the fallback's old
+# race (a name set, its message not yet read); any wrong name fails.
+print("cases=%d wrong=%d empty=%d fork_frames=%d lent=%d"
+      % (len(want), bad, empty, forks, lent))
 sys.exit(1 if bad else 0)
 PY
-wait_until 60 "$PYTHON3" "$T/check.py" done "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell" ||
-	fail "not every process was reported as exited: $("$PYTHON3" "$T/check.py" assert "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell" 2>&1 | tail -n 6)"
-res=$("$PYTHON3" "$T/check.py" assert "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell") ||
+wait_until 60 recv_py "$T/check.py" done "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell" ||
+	fail "not every process was reported as exited: $(recv_py "$T/check.py" assert "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell" 2>&1 | tail -n 6)"
+res=$(recv_py "$T/check.py" assert "$CHAIN_MODE" "$T/cases" "$T/out.jsonl" "$shell") ||
 	fail "$res"
 note "$(echo "$res" | tail -n 1)"
 stop_agent || fail "agent exit status $? after SIGTERM"

@@ -20,26 +20,9 @@ AGENT_STDERR="$T/agent.err" start_agent "$T/sock" \
 grep -q "perf side-band unavailable" "$T/agent.err" &&
 	skip "no perf side-band records here"
 
-# chains PREFIX COUNT: COUNT chains sh -c 'exec NAME'; "PID START NAME"
-# lines (START scopes the pid's frames: see agent-chain-common.sh).
-chains() {
-	local prefix=$1 i=0 paths="" names=""
-	while [ $i -lt "$2" ]; do
-		ln -sf "$PROC_HELPER" "$T/bin/$prefix$((1000 + i))"
-		paths="$paths $T/bin/$prefix$((1000 + i))"
-		names="$names $prefix$((1000 + i))"
-		i=$((i + 1))
-	done
-	# shellcheck disable=SC2086
-	"$PROC_HELPER" chain sh $paths >"$T/pids.$prefix" || fail "chain helper failed"
-	# shellcheck disable=SC2086
-	set -- $names
-	while read -r pid start; do
-		echo "$pid $start $1"
-		shift
-	done <"$T/pids.$prefix"
-	[ $# = 0 ] || fail "chain helper reported $# chains too few"
-}
+# chains PREFIX COUNT: COUNT chains sh -c 'exec NAME' (lib.sh,
+# chain_cases).
+chains() { chain_cases sh "$1" "$2" "$T/bin"; }
 
 kill -STOP "$AGENT_PID"
 chains "o$tag" 30 >"$T/during"
@@ -49,33 +32,15 @@ chains "a$tag" 50 >"$T/after"
 	fail "chain lists incomplete"
 
 cat >"$T/check.py" <<'PY'
-import json, sys
+import sys, recvlib as r
 mode, out = sys.argv[1], sys.argv[2]
 sets = [(p, s == "exact") for p, s in zip(sys.argv[3::2], sys.argv[4::2])]
-by_pid = {}
-for line in open(out, encoding="utf-8"):
-    try:
-        o = json.loads(line)
-    except ValueError:
-        continue
-    if "guest_pid" not in o:
-        continue
-    by_pid.setdefault(o["guest_pid"], []).append(
-        (o["guest_monotonic_ns"], o["probe_source"], o["guest_comm"]))
-def frames_of(pid, start):
-    f = []
-    for ts, k, c in by_pid.get(pid, []):
-        if ts < start:
-            continue
-        f.append((k, c))
-        if k == "process.exited":
-            break
-    return f
+by_pid = r.frames_by_pid(out)
 bad = empty = 0
 for path, strict in sets:
     for l in open(path):
-        pid, start, name = l.split()
-        f = frames_of(int(pid), int(start))
+        pid, start, _, name = l.split()
+        f = r.frames_since(by_pid, int(pid), int(start))
         if mode == "done":
             if not any(k == "process.exited" for k, _ in f):
                 sys.exit(1)
@@ -98,9 +63,9 @@ if mode == "assert":
     print("wrong=%d empty=%d" % (bad, empty))
     sys.exit(1 if bad else 0)
 PY
-wait_until 60 "$PYTHON3" "$T/check.py" done "$T/out.jsonl" "$T/during" honest "$T/after" exact ||
+wait_until 60 recv_py "$T/check.py" done "$T/out.jsonl" "$T/during" honest "$T/after" exact ||
 	fail "not every chain was reported as exited"
-res=$("$PYTHON3" "$T/check.py" assert "$T/out.jsonl" "$T/during" honest "$T/after" exact) ||
+res=$(recv_py "$T/check.py" assert "$T/out.jsonl" "$T/during" honest "$T/after" exact) ||
 	fail "$res"
 dropped=$(usr1_counter "$T/agent.err" dropped_perf)
 [ -n "$dropped" ] && [ "$dropped" -gt 0 ] || fail "no perf records counted as lost (dropped_perf=$dropped)"

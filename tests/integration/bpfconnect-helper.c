@@ -16,6 +16,9 @@
  *       of KIND (tcp4: 127.0.0.1, tcp6: ::1, udp4: 127.0.0.1, unix: a
  *       Unix stream socket) to a socket of its own, and print
  *       "pid=N KIND=ok".  Exit 0 only when the connect succeeded.
+ *   bpfconnect-helper connect CGROUP COMM udp4 COUNT
+ *       the same with COUNT connects of one UDP socket (each one runs
+ *       the connect program): "pid=N udp4=ok connects=COUNT".
  */
 #include "config.h"
 
@@ -140,9 +143,9 @@ static int join_cgroup(const char *cgroup)
 	return 0;
 }
 
-/* A listening (or, for UDP, bound) socket of the family and type, and a
- * connect to it. */
-static int inet_connect(int family, int type)
+/* A listening (or, for UDP, bound) socket of the family and type, and
+ * count connects to it (a UDP socket may connect again). */
+static int inet_connect(int family, int type, long count)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
@@ -166,7 +169,9 @@ static int inet_connect(int family, int type)
 	    (type == SOCK_STREAM && listen(srv, 1) < 0) ||
 	    getsockname(srv, (struct sockaddr *)&ss, &len) < 0)
 		return -1;
-	int rc = connect(cli, (struct sockaddr *)&ss, len);
+	int rc = 0;
+	for (long i = 0; i < count && rc == 0; i++)
+		rc = connect(cli, (struct sockaddr *)&ss, len);
 	close(cli);
 	close(srv);
 	return rc;
@@ -195,7 +200,8 @@ static int unix_connect(void)
 	return rc;
 }
 
-static int do_connect(const char *cgroup, const char *comm, const char *kind)
+static int do_connect(const char *cgroup, const char *comm, const char *kind,
+		      long count)
 {
 	int rc;
 
@@ -206,11 +212,11 @@ static int do_connect(const char *cgroup, const char *comm, const char *kind)
 		return 1;
 	}
 	if (strcmp(kind, "tcp4") == 0)
-		rc = inet_connect(AF_INET, SOCK_STREAM);
+		rc = inet_connect(AF_INET, SOCK_STREAM, 1);
 	else if (strcmp(kind, "tcp6") == 0)
-		rc = inet_connect(AF_INET6, SOCK_STREAM);
+		rc = inet_connect(AF_INET6, SOCK_STREAM, 1);
 	else if (strcmp(kind, "udp4") == 0)
-		rc = inet_connect(AF_INET, SOCK_DGRAM);
+		rc = inet_connect(AF_INET, SOCK_DGRAM, count);
 	else if (strcmp(kind, "unix") == 0)
 		rc = unix_connect();
 	else {
@@ -221,7 +227,10 @@ static int do_connect(const char *cgroup, const char *comm, const char *kind)
 		printf("pid=%d %s=%s\n", (int)getpid(), kind, strerror(errno));
 		return 1;
 	}
-	printf("pid=%d %s=ok\n", (int)getpid(), kind);
+	if (count > 1)
+		printf("pid=%d %s=ok connects=%ld\n", (int)getpid(), kind, count);
+	else
+		printf("pid=%d %s=ok\n", (int)getpid(), kind);
 	return 0;
 }
 
@@ -233,8 +242,12 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "attached") == 0)
 		return attached(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "connect") == 0)
-		return do_connect(argv[2], argv[3], argv[4]);
+		return do_connect(argv[2], argv[3], argv[4], 1);
+	if (argc == 6 && strcmp(argv[1], "connect") == 0 &&
+	    strcmp(argv[4], "udp4") == 0 && atol(argv[5]) > 0)
+		return do_connect(argv[2], argv[3], argv[4], atol(argv[5]));
 	fprintf(stderr, "usage: bpfconnect-helper probe | attached CGROUP | "
-		"connect CGROUP COMM tcp4|tcp6|udp4|unix\n");
+		"connect CGROUP COMM tcp4|tcp6|udp4|unix | "
+		"connect CGROUP COMM udp4 COUNT\n");
 	return 2;
 }

@@ -240,6 +240,68 @@ PROC_HELPER="$top_builddir/tests/integration/proc-helper"
 # those of tests running at the same time.
 rand_tag() { od -An -N3 -tx1 /dev/urandom | tr -d ' \n'; }
 
+# named_processes PREFIX N LIVE_MS: N processes at once, each a link
+# PREFIXi to proc-helper (in $T/bin) that names itself again (setcomm:
+# the same name) and lives LIVE_MS; "PID NAME" lines in $T/pids, checked
+# by named_check.
+named_processes() {
+	local prefix=$1 n=$2 live=$3 i=0 name hex
+	mkdir -p "$T/bin"
+	: >"$T/pids"
+	while [ "$i" -lt "$n" ]; do
+		name=$prefix$i
+		ln -sf "$PROC_HELPER" "$T/bin/$name"
+		hex=$(printf '%s' "$name" | od -An -tx1 | tr -d ' \n')
+		# setcomm prints the pid first, then lives LIVE_MS.
+		"$T/bin/$name" setcomm "$hex" "$live" >"$T/pid.$i" &
+		eval "np_w$i=\$!"
+		i=$((i + 1))
+	done
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		eval "wait \$np_w$i" || fail "helper $i failed"
+		echo "$(cat "$T/pid.$i") $prefix$i" >>"$T/pids"
+		i=$((i + 1))
+	done
+}
+
+# named_check done|assert OUT: every process of $T/pids is in OUT as
+# process.spawned then process.exited with its name (recvlib.py).
+named_check() {
+	recv_py -c 'import sys, recvlib as r; sys.exit(r.named_check(*sys.argv[1:]))' \
+		"$1" "$T/pids" "$2"
+}
+
+# chain_cases KIND PREFIX COUNT DIR: COUNT exec chains of KIND
+# (proc-helper chain: sh, env or rename) to distinct names PREFIXNNNN,
+# links to proc-helper made in DIR.  One line per chain: PID START
+# SPAWNED-NAMES (comma-separated, in order) EXIT-NAME.  START
+# (CLOCK_MONOTONIC before the process was made) scopes the pid's frames:
+# pids are reused on a busy machine (recvlib.frames_since).
+chain_cases() {
+	local kind=$1 prefix=$2 count=$3 dir=$4 i=0 n paths="" names=""
+	while [ $i -lt "$count" ]; do
+		n="$prefix$((1000 + i))"
+		ln -sf "$PROC_HELPER" "$dir/$n"
+		paths="$paths $dir/$n"
+		names="$names $n"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086
+	"$PROC_HELPER" chain "$kind" $paths >"$dir/pids.$prefix" || fail "chain helper failed"
+	# shellcheck disable=SC2086
+	set -- $names
+	while read -r pid start; do
+		case $kind in
+		env) echo "$pid $start sh,env,$1 $1" ;;
+		rename) echo "$pid $start sh,$1 n${1#?}" ;;
+		*) echo "$pid $start sh,$1 $1" ;;
+		esac
+		shift
+	done <"$dir/pids.$prefix"
+	[ $# = 0 ] || fail "chain helper reported $# chains too few"
+}
+
 # stop_agent: SIGTERM the agent started by start_agent and wait for it;
 # returns its exit status.
 stop_agent() {

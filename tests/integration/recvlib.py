@@ -110,6 +110,62 @@ def read_lines(path):
     return out
 
 
+def frames_by_pid(path):
+    """(guest_monotonic_ns, probe_source, guest_comm) of every frame with a
+    guest_pid in the JSON lines at path, per pid, in order.  A line that
+    does not parse (the last one, still being written) is skipped."""
+    by_pid = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                o = json.loads(line)
+            except ValueError:
+                continue
+            if "guest_pid" in o:
+                by_pid.setdefault(o["guest_pid"], []).append(
+                    (o["guest_monotonic_ns"], o["probe_source"],
+                     o["guest_comm"]))
+    return by_pid
+
+
+def frames_since(by_pid, pid, start):
+    """(probe_source, guest_comm) of the process that had pid from
+    start (CLOCK_MONOTONIC ns before it was made) to its exited: another
+    process may have had the pid before, or after."""
+    f = []
+    for ts, k, c in by_pid.get(pid, []):
+        if ts < start:
+            continue
+        f.append((k, c))
+        if k == "process.exited":
+            break
+    return f
+
+
+def named_check(mode, pidfile, out):
+    """The processes of pidfile ("PID NAME" lines) in the JSON lines at
+    out: each pid's frames end with process.spawned then process.exited,
+    both with its name.  The shell's fork may be reported before its exec
+    (under the shell's name): earlier process.spawned frames with another
+    name are allowed, nothing else.  mode "done": 0 once every pid has
+    its process.exited; "assert": 0 or what is wrong."""
+    want = dict((int(p), n) for p, n in (l.split() for l in open(pidfile)))
+    seen = {p: [] for p in want}
+    for p, frames in frames_by_pid(out).items():
+        if p in seen:
+            seen[p] = [(k, c) for _, k, c in frames]
+    for pid, name in want.items():
+        ev = seen[pid]
+        if mode == "done":
+            if ("process.exited", name) not in ev:
+                return 1
+            continue
+        if ev[-2:] != [("process.spawned", name), ("process.exited", name)] or \
+           any(k != "process.spawned" or c == name for k, c in ev[:-2]):
+            return "pid %d (%s): events %r" % (pid, name, ev)
+    return 0
+
+
 def wire_fields(obj):
     return {k: obj[k] for k in KEYS if k in obj}
 

@@ -103,10 +103,11 @@ static int fake_is_kthread(void *ctx, uint32_t pid)
 	return pid == W.live_pid ? 0 : -1;
 }
 
-static void init(bool exact, bool report_kthreads)
+static void init_with(bool exact, bool report_kthreads, uint64_t hold)
 {
 	struct procmodel_config cfg = {
 		.capacity = 64, .coalesce_ns = WINDOW,
+		.exec_hold_ns = hold,
 		.report_kthreads = report_kthreads,
 	};
 	struct procmodel_ops ops = {
@@ -117,6 +118,11 @@ static void init(bool exact, bool report_kthreads)
 	};
 
 	assert_int_equal(procmodel_init(&W.pm, &cfg, &ops), 0);
+}
+
+static void init(bool exact, bool report_kthreads)
+{
+	init_with(exact, report_kthreads, 0);
 }
 
 static int setup(void **state)
@@ -273,6 +279,127 @@ static void without_source_an_exec_alone_in_its_read_keeps_its_name(void **state
 	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 63, "solo");
 }
 
+/* Held execs: the later exec's message can come after the /proc read,
+ * in a later connector read (nothing "ahead"). */
+#define HOLD (50 * MS)
+
+static void held_exec_is_sent_with_its_name_when_the_hold_ends(void **state)
+{
+	(void)state;
+	init_with(false, false, HOLD);
+	W.live_pid = 80;
+	W.live_comm = "solo";
+	procmodel_exec(&W.pm, 80, 80, 2 * MS);
+	assert_int_equal(W.n, 0);
+	assert_int_equal(procmodel_next_deadline(&W.pm), 2 * MS + HOLD);
+	procmodel_expire(&W.pm, 2 * MS + HOLD - 1);
+	assert_int_equal(W.n, 0);
+	procmodel_expire(&W.pm, 2 * MS + HOLD);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 80, "solo");
+	assert_int_equal(procmodel_next_deadline(&W.pm), 0);
+	assert_int_equal(stats_get(STAT_COMM_UNRESOLVED), 0);
+}
+
+static void held_exec_followed_by_a_later_exec_in_the_next_read_gets_empty(void **state)
+{
+	(void)state;
+	init_with(false, false, HOLD);
+	W.live_pid = 81;
+	W.live_comm = "zz"; /* the second exec set it before the first read */
+	procmodel_exec(&W.pm, 81, 81, 2 * MS);
+	procmodel_ahead_begin(&W.pm); /* the next read: only the second */
+	procmodel_ahead(&W.pm, 81, 3 * MS);
+	procmodel_exec(&W.pm, 81, 81, 3 * MS);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 81, "");
+	assert_int_equal(stats_get(STAT_COMM_UNRESOLVED), 1);
+	procmodel_expire(&W.pm, 3 * MS + HOLD);
+	assert_int_equal(W.n, 2);
+	assert_event(1, WIRE_PROBE_PROCESS_SPAWNED, 81, "zz");
+}
+
+static void held_exec_is_sent_before_its_exit(void **state)
+{
+	(void)state;
+	init_with(false, false, HOLD);
+	W.live_pid = 82;
+	W.live_comm = "short";
+	procmodel_exec(&W.pm, 82, 82, 2 * MS);
+	W.live_comm = NULL;
+	procmodel_exit(&W.pm, 82, 82, 3 * MS);
+	assert_int_equal(W.n, 2);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 82, "short");
+	assert_event(1, WIRE_PROBE_PROCESS_EXITED, 82, "short");
+	procmodel_expire(&W.pm, 3 * MS + HOLD);
+	assert_int_equal(W.n, 2);
+}
+
+static void held_exec_then_rename_to_the_name_read_gets_empty(void **state)
+{
+	(void)state;
+	init_with(false, false, HOLD);
+	W.live_pid = 83;
+	W.live_comm = "newname"; /* the rename came before the read */
+	procmodel_exec(&W.pm, 83, 83, 2 * MS);
+	procmodel_comm(&W.pm, 83, 83, "newname", 7);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 83, "");
+	W.live_comm = NULL;
+	procmodel_exit(&W.pm, 83, 83, 4 * MS);
+	assert_event(1, WIRE_PROBE_PROCESS_EXITED, 83, "newname");
+}
+
+static void held_exec_then_rename_to_another_name_keeps_it(void **state)
+{
+	(void)state;
+	init_with(false, false, HOLD);
+	W.live_pid = 84;
+	W.live_comm = "prog";
+	procmodel_exec(&W.pm, 84, 84, 2 * MS);
+	procmodel_comm(&W.pm, 84, 84, "worker", 6);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 84, "prog");
+	assert_int_equal(stats_get(STAT_COMM_UNRESOLVED), 0);
+}
+
+static void held_exec_at_shutdown_gets_empty(void **state)
+{
+	(void)state;
+	init_with(false, false, HOLD);
+	W.live_pid = 85;
+	W.live_comm = "late";
+	procmodel_exec(&W.pm, 85, 85, 2 * MS);
+	procmodel_flush(&W.pm);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 85, "");
+}
+
+static void exact_name_is_not_held(void **state)
+{
+	(void)state;
+	init_with(true, false, HOLD);
+	known(86, 2 * MS, "exact", true);
+	procmodel_exec(&W.pm, 86, 86, 2 * MS);
+	assert_int_equal(W.n, 1);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 86, "exact");
+}
+
+static void child_of_a_held_parent_does_not_inherit_the_name_read(void **state)
+{
+	(void)state;
+	init_with(false, false, HOLD);
+	W.live_pid = 87;
+	W.live_comm = "second"; /* read for the parent's first exec */
+	procmodel_exec(&W.pm, 87, 87, 2 * MS);
+	procmodel_fork(&W.pm, 87, 88, 88, 3 * MS); /* before the second */
+	procmodel_exit(&W.pm, 88, 88, 4 * MS);     /* gone, no record */
+	/* (The child's frames do not wait for its parent's.) */
+	assert_int_equal(W.n, 2);
+	assert_event(0, WIRE_PROBE_PROCESS_SPAWNED, 88, "");
+	assert_event(1, WIRE_PROBE_PROCESS_EXITED, 88, "");
+}
+
 static void kthreadd_child_is_silent_from_fork_to_exit(void **state)
 {
 	(void)state;
@@ -392,6 +519,14 @@ int main(void)
 		T(without_source_an_exec_then_rename_gets_empty),
 		T(without_source_the_empty_exec_does_not_lend_its_old_name_at_exit),
 		T(without_source_an_exec_alone_in_its_read_keeps_its_name),
+		T(held_exec_is_sent_with_its_name_when_the_hold_ends),
+		T(held_exec_followed_by_a_later_exec_in_the_next_read_gets_empty),
+		T(held_exec_is_sent_before_its_exit),
+		T(held_exec_then_rename_to_the_name_read_gets_empty),
+		T(held_exec_then_rename_to_another_name_keeps_it),
+		T(held_exec_at_shutdown_gets_empty),
+		T(exact_name_is_not_held),
+		T(child_of_a_held_parent_does_not_inherit_the_name_read),
 		T(kthreadd_child_is_silent_from_fork_to_exit),
 		T(program_started_by_kthreadd_is_reported),
 		T(other_parents_children_are_not_asked_about),

@@ -105,7 +105,8 @@ static void each_loss_counter_is_due_at_once(void **state)
 	for (int id = 0; id < STAT_COUNT; id++) {
 		bool is_loss = id == STAT_DROP_QUEUE_FULL || id == STAT_DROP_NETLINK ||
 			       id == STAT_DROP_FS_OVERFLOW || id == STAT_DROP_AUDIT ||
-			       id == STAT_DROP_UNKNOWN || id == STAT_RESYNC ||
+			       id == STAT_DROP_UNKNOWN || id == STAT_DROP_PERF ||
+			       id == STAT_DROP_BPF || id == STAT_RESYNC ||
 			       id == STAT_WATCH_LOST;
 
 		memset(c, 0, sizeof(c));

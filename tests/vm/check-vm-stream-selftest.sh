@@ -8,30 +8,8 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 
 require_cmd "$PYTHON3"
-CHECK="$top_srcdir/tests/vm/check-vm-stream.py"
-FIX="$top_srcdir/tests/vm/fixtures"
-
-run_check() { "$PYTHON3" "$CHECK" "$1" "$2" >"$T/out" 2>&1; }
-
-# expect_reject WHAT NEEDLE CONSOLE STREAM: the check fails naming NEEDLE.
-expect_reject() {
-	if run_check "$3" "$4"; then
-		cat "$T/out" >&2
-		fail "accepted $1"
-	fi
-	grep -qF -- "$2" "$T/out" || { cat "$T/out" >&2; fail "$1: no '$2' in the verdict"; }
-	note "rejects $1"
-}
-
-# mutate FILE OUT PYTHON: OUT is FILE's lines after PYTHON edited `l`.
-mutate() {
-	"$PYTHON3" - "$1" "$2" "$3" <<'PY' || fail "mutation failed"
-import sys
-l = open(sys.argv[1], encoding="utf-8").read().splitlines()
-exec(sys.argv[3])
-open(sys.argv[2], "w", encoding="utf-8").write("\n".join(l) + "\n")
-PY
-}
+CHECK_ARGS=""
+. "$top_srcdir/tests/vm/selftest-lib.sh"
 
 C="$FIX/console.log"
 S="$FIX/stream.jsonl"
