@@ -22,7 +22,7 @@ int commstore_init(struct commstore *cs)
 
 void commstore_fini(struct commstore *cs)
 {
-	free(cs->slots);
+	mem_free(cs->slots);
 	cs->slots = NULL;
 }
 

@@ -375,6 +375,16 @@ int harden_apply(const struct harden_config *cfg)
 		agent_log(LOG_WARN, "harden: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		failed++;
 	}
+	agent_log(failed ? LOG_WARN : LOG_DEBUG,
+		  "harden: capabilities kept 0x%016llx, %d step(s) failed",
+		  (unsigned long long)keep, failed);
+	return failed;
+}
+
+int harden_seccomp(const struct harden_config *cfg)
+{
+	int failed = 0;
+
 	if (!cfg->seccomp) {
 		agent_log(LOG_INFO, "harden: seccomp filter off (--no-seccomp)");
 	} else if (HARDEN_SECCOMP_IN_THIS_BUILD == 0) {
@@ -387,8 +397,5 @@ int harden_apply(const struct harden_config *cfg)
 		agent_log(LOG_WARN, "harden: seccomp filter: %s", strerror(errno));
 		failed++;
 	}
-	agent_log(failed ? LOG_WARN : LOG_DEBUG,
-		  "harden: capabilities kept 0x%016llx, seccomp %s, %d step(s) failed",
-		  (unsigned long long)keep, cfg->seccomp ? "on" : "off", failed);
 	return failed;
 }

@@ -27,6 +27,7 @@
 #include "bpfconnect.h"
 #include "fswatch.h"
 #include "harden.h"
+#include "mem.h"
 #include "options.h"
 #include "procsrc.h"
 #include "pump.h"
@@ -59,6 +60,8 @@ struct agent {
 	bool sources_started;    /* every source's start returned (watches armed) */
 	bool sink_started;
 	bool ready_sent;
+	struct harden_config hc;
+	bool seccomp_pending;    /* harden_apply() done, the filter not yet */
 	bool stopping;
 	struct statsreport report; /* when the counters line is due */
 };
@@ -94,17 +97,25 @@ static void maybe_ready(struct agent *a)
 		  a->watch.live ? a->opt.watch.n_paths : 0,
 		  a->audit_armed ? "audit on" : "audit off", connect,
 		  a->opt.sink_uri);
-	if (a->opt.ready_fd < 0)
-		return;
-	do {
-		w = write(a->opt.ready_fd, &nl, 1);
-	} while (w < 0 && errno == EINTR);
-	if (w < 0)
-		agent_log(LOG_WARN, "--ready-fd=%d: write: %s", a->opt.ready_fd,
-			  strerror(errno));
-	if (close(a->opt.ready_fd) < 0)
-		agent_log(LOG_WARN, "--ready-fd=%d: close: %s", a->opt.ready_fd,
-			  strerror(errno));
+	if (a->opt.ready_fd >= 0) {
+		do {
+			w = write(a->opt.ready_fd, &nl, 1);
+		} while (w < 0 && errno == EINTR);
+		if (w < 0)
+			agent_log(LOG_WARN, "--ready-fd=%d: write: %s",
+				  a->opt.ready_fd, strerror(errno));
+		if (close(a->opt.ready_fd) < 0)
+			agent_log(LOG_WARN, "--ready-fd=%d: close: %s",
+				  a->opt.ready_fd, strerror(errno));
+	}
+	/* Before this returns to the reactor: nothing the workload (started
+	 * once init hears the newline) does is read before the filter, nor
+	 * with a page of the tables not yet resident. */
+	mem_settle();
+	if (a->seccomp_pending) {
+		a->seccomp_pending = false;
+		(void)harden_seccomp(&a->hc);
+	}
 }
 
 static void on_procs_armed(void *ctx)
@@ -466,13 +477,15 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	}
 	/* Everything is set up: give up what only setup needed, before
-	 * init hears "ready" and starts the workload. */
-	struct harden_config hc = {
+	 * init hears "ready" and starts the workload.  The system-call
+	 * filter follows the ready line at once (maybe_ready). */
+	a.hc = (struct harden_config){
 		.needs = { .watches = a.opt.watch.n_paths > 0,
 			   .audit = a.audit_armed != 0 },
 		.seccomp = !a.opt.no_seccomp,
 	};
-	(void)harden_apply(&hc);
+	(void)harden_apply(&a.hc);
+	a.seccomp_pending = true;
 	maybe_ready(&a);
 
 	if (run(&a) < 0) {

@@ -34,11 +34,10 @@ int nlsock_open(struct nlsock *s, int bus, unsigned groups, unsigned batch,
 	s->batch = batch;
 	s->dgram_bytes = dgram_bytes;
 	if (batch > 0) {
-		s->bufs = malloc((size_t)batch * dgram_bytes);
+		/* Resident before the first event, not as bursts grow. */
+		s->bufs = mem_resident(batch, dgram_bytes);
 		if (!s->bufs)
 			return -ENOMEM;
-		/* Resident now, not as bursts grow. */
-		mem_prefault(s->bufs, (size_t)batch * dgram_bytes);
 	}
 	s->nl = mnl_socket_open2(bus, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!s->nl)
@@ -173,6 +172,6 @@ void nlsock_close(struct nlsock *s)
 {
 	if (s->nl)
 		mnl_socket_close(s->nl);
-	free(s->bufs);
+	mem_free(s->bufs);
 	nlsock_init(s);
 }

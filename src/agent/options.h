@@ -41,7 +41,7 @@
  * and at exit); at most a day. */
 #define OPT_DEFAULT_STATS_INTERVAL_S 60u
 #define OPT_MAX_STATS_INTERVAL_S 86400u
-#define OPT_DEFAULT_PERF_PAGES 64u
+#define OPT_DEFAULT_PERF_PAGES 16u
 #define OPT_MAX_PERF_PAGES_N 4096
 #define OPT_MAX_PERF_PAGES 4096u
 /* --probes: a mask of (1u << enum wire_probe). */

@@ -35,10 +35,14 @@
 #define PERFCOMM_NAME_LEN 16
 /* Rings cover CPUs [0, PERFCOMM_MAX_CPUS). */
 #define PERFCOMM_MAX_CPUS 256
-/* Data pages per CPU ring (a power of two): 64 pages of 4 KiB hold about
- * 1500 short-lived processes' records (fork, exec, exit: about 170 bytes),
- * many times what one 10 ms connector batch sees in a spawn storm. */
-#define PERFCOMM_DEFAULT_PAGES 64u
+/* Data pages per CPU ring (a power of two): 16 pages of 4 KiB hold about
+ * 450 short-lived processes' records (fork, exec, exit: about 150 bytes),
+ * and a ring half full wakes the agent whatever its connector batching,
+ * so a burst of 200 processes on one CPU between two reads is no loss.
+ * Not more: the kernel allocates and clears every page when the ring is
+ * mapped, and at 64 pages that was a tenth of the agent's start-up (exec
+ * to ready) in a guest. */
+#define PERFCOMM_DEFAULT_PAGES 16u
 #define PERFCOMM_MAX_PAGES 4096u
 /* Largest record decoded (ours are at most 8 + 8 + 16 + 16 bytes; others
  * are skipped by their size). */

@@ -51,8 +51,8 @@ int procmodel_init(struct procmodel *pm, const struct procmodel_config *cfg,
 void procmodel_fini(struct procmodel *pm)
 {
 	ptable_fini(&pm->table);
-	free(pm->forks.slots);
-	free(pm->held.slots);
+	mem_free(pm->forks.slots);
+	mem_free(pm->held.slots);
 	pm->forks.slots = pm->held.slots = NULL;
 }
 

@@ -252,13 +252,19 @@ static void on_connector(void *ctx, uint32_t events)
 	n = cnproc_drain(&ps->cn);
 	/* Windows that ended while the socket was paused end now. */
 	procmodel_expire(&ps->pm, clock_now_ns());
-	if (n >= PROCSRC_BATCH_MIN_MSGS && ps->batch.fd >= 0 &&
-	    ps->mode == PROCSRC_CONNECTOR &&
-	    reactor_mod(ps->r, ps->cn.sock.fd, 0) == 0) {
-		if (clock_timer_arm_in(&ps->batch, PROCSRC_BATCH_NS) == 0)
+	if (n < PROCSRC_BATCH_MIN_MSGS) {
+		ps->pause_ns = PROCSRC_BATCH_NS; /* the load is over */
+	} else if (ps->batch.fd >= 0 && ps->mode == PROCSRC_CONNECTOR &&
+		   reactor_mod(ps->r, ps->cn.sock.fd, 0) == 0) {
+		if (ps->pause_ns < PROCSRC_BATCH_NS)
+			ps->pause_ns = PROCSRC_BATCH_NS;
+		if (clock_timer_arm_in(&ps->batch, ps->pause_ns) == 0)
 			ps->paused = true;
 		else
 			(void)reactor_mod(ps->r, ps->cn.sock.fd, EPOLLIN);
+		/* Still a batch after this pause: pause longer next time. */
+		ps->pause_ns = ps->pause_ns * 2 > PROCSRC_BATCH_MAX_NS
+			       ? PROCSRC_BATCH_MAX_NS : ps->pause_ns * 2;
 	}
 	after_read(ps);
 }

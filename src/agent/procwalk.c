@@ -18,16 +18,15 @@
 int procwalk_open(struct procwalk *w, const char *root)
 {
 	w->root = root;
-	w->dents = malloc(PROCWALK_DENTS_BYTES);
+	w->dents = mem_resident(PROCWALK_DENTS_BYTES, 1);
 	if (!w->dents)
 		return -1;
-	mem_prefault(w->dents, PROCWALK_DENTS_BYTES);
 	do {
 		w->fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	} while (w->fd < 0 && errno == EINTR);
 	if (w->fd < 0) {
 		int e = errno;
-		free(w->dents);
+		mem_free(w->dents);
 		w->dents = NULL;
 		errno = e;
 		return -1;
@@ -39,7 +38,7 @@ void procwalk_close(struct procwalk *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
-	free(w->dents);
+	mem_free(w->dents);
 	w->dents = NULL;
 	w->fd = -1;
 }

@@ -31,7 +31,7 @@ int ptable_init(struct ptable *t, size_t cap)
 
 void ptable_fini(struct ptable *t)
 {
-	free(t->slots);
+	mem_free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
 

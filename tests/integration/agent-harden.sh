@@ -46,7 +46,10 @@ start_storm 8000 "$storm"
 if grep -q 'seccomp filter off (sanitizer build)' "$T/agent.err"; then
 	note "sanitizer build: no seccomp filter to check"
 else
-	[ "$(agent_status_field "$pid" Seccomp)" = 2 ] || fail "Seccomp is not 2 (filter)"
+	# The filter is loaded right after the ready line (cellos-telemetry(8),
+	# HARDENING), before the agent reads an event.
+	wait_until 5 eval '[ "$(agent_status_field "$pid" Seccomp)" = 2 ]' ||
+		fail "Seccomp is not 2 (filter)"
 fi
 # CAP_DAC_READ_SEARCH is capability 2: the mask 1 << 2.
 want=$(printf '%016x' $((1 << 2)))
