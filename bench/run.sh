@@ -207,6 +207,7 @@ CHAINS=200
 mkdir -p "$T/chain-bin"
 rm -f "$SOCK"   # the receiver of 2-5 stopped after 5
 start_recv "$SOCK" "$T/chain.jsonl" --silence-window=0
+CR=$RECV_PID
 start_agent "$SOCK" --probes=process.spawned,process.exited 2>/dev/null
 CA=$AGENT_PID
 start_recv "$SOCK.np" "$T/chain-np.jsonl" --silence-window=0
@@ -268,7 +269,9 @@ row "chains: both names right, agent" "$ar" "$fr" chains "$(ratio "$ar" "$fr")" 
 row "chains: a wrong name, agent" "$aw" "$fw" chains "$aw" eq 0
 row "chains: a wrong name, --no-perf" "$nw" "$fw" chains "$nw" eq 0
 row "chains: an empty name, --no-perf" "$ne" "-" chains "$ne" info ""
-kill "$RECV_PID" 2>/dev/null; wait "$RECV_PID" 2>/dev/null || true
+# Both receivers: a stray one would keep the audit lock shared (it
+# inherited the descriptor) and keep section 8 from its every-probe runs.
+kill "$CR" "$RECV_PID" 2>/dev/null; wait "$CR" "$RECV_PID" 2>/dev/null || true
 # ---- 8. tax on the workload (bench/tax.sh) ----------------------------------------
 # shellcheck source=tax.sh
 . "$top_srcdir/bench/tax.sh"

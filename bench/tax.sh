@@ -1,5 +1,5 @@
 # bench/tax.sh - the agent's tax on the workload (bench/README, "8. Tax").
-# Sourced by bench/run.sh (using its row(), ratio() and lib.sh's
+# Sourced by bench/run.sh (using its row(), median(), ratio() and lib.sh's
 # agent helpers), or run on its own from a built tree as root
 # (`bash bench/tax.sh`): then it prints only these rows.
 #
@@ -10,7 +10,7 @@
 # is attached: on this machine nothing else is, in a guest the root is.
 # Figures are CPU time: per call, the fastest of 25 batches; of a whole
 # command, the lesser of two runs (interference from other jobs only ever
-# adds time); then the least over the repetitions, and the ratios
+# adds time); then medians over the repetitions, and the ratios
 # agent / none.
 
 if ! declare -F row >/dev/null; then
@@ -25,6 +25,7 @@ if ! declare -F row >/dev/null; then
 	require_prog "$RECV"
 	BB="$top_builddir/bench"
 	SOCK="$T/recv.sock"
+	median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "inf" }'; }
 	row() {
 		local met=-
@@ -93,7 +94,7 @@ tax_stop() {
 	stop_agent || true
 }
 
-echo "8. tax on the workload (CPU time; least of $TAX_REPS alternating runs: $TAX_CONFIGS)"
+echo "8. tax on the workload (CPU time; median of $TAX_REPS alternating runs: $TAX_CONFIGS)"
 rm -f "$SOCK"
 start_recv "$SOCK" "$T/tax.jsonl" --silence-window=0
 declare -A TAXV
@@ -113,10 +114,9 @@ done
 kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null || true
 rm -f "$SOCK"
 
-# The least of the repetitions: what the agent adds to each call is there
-# in every run, while this machine's noise (other guests, the host) only
-# ever adds, by up to a third between runs of the same command.
-tax_least() { printf '%s\n' ${TAXV[$1]} | sort -g | head -n 1; }
+# Medians over the repetitions; every run is printed too (one in seven
+# is often a third off on this machine, either way).
+tax_median() { printf '%s\n' ${TAXV[$1]} | median; }
 for k in "${!TAXV[@]}"; do
 	echo "# tax runs $k: ${TAXV[$k]}"
 done | sort
@@ -127,11 +127,11 @@ for f in getppid openread find compile; do
 	find) unit=ms; what="find $TAX_FIND_DIR CPU ms" ;;
 	compile) unit=ms; what="compile procmodel.c CPU ms" ;;
 	esac
-	none=$(tax_least "none.$f")
-	def=$(tax_least "default.$f")
+	none=$(tax_median "none.$f")
+	def=$(tax_median "default.$f")
 	row "tax: $what, default probes" "$def" "$none" "$unit" "$(ratio "$def" "$none")" le 1.02
 	if [ "$TAX_AUDIT" = yes ]; then
-		every=$(tax_least "every.$f")
+		every=$(tax_median "every.$f")
 		row "tax: $what, every probe" "$every" "$none" "$unit" "$(ratio "$every" "$none")" info ""
 	fi
 done

@@ -2,6 +2,8 @@
 # repeat.sh N TEST...: run the given tests (through `make check`, so with
 # the suite's own environment) N times in a row, and print how often each
 # passed, skipped and failed.  Exits 1 if any run of any test failed.
+# The log of every failed run is kept (in REPEAT_LOGS, default a new
+# directory under /tmp, named at the end) as TEST.ROUND.log.
 # Called by `make check-repeat N=10`; MAKE names the make to use.
 set -u
 n=$1
@@ -10,6 +12,8 @@ shift
 tests=$*
 counts=$(mktemp)
 trap 'rm -f "$counts"' EXIT INT TERM
+logs=${REPEAT_LOGS:-$(mktemp -d /tmp/check-repeat.XXXXXX)}
+mkdir -p "$logs" || exit 1
 round=0
 while [ "$round" -lt "$n" ]; do
 	round=$((round + 1))
@@ -19,6 +23,10 @@ while [ "$round" -lt "$n" ]; do
 		trs="${t%.sh}.trs"
 		r=$(sed -n 's/^:test-result: //p' "$trs" 2>/dev/null)
 		echo "$t ${r:-ERROR}" >>"$counts"
+		case ${r:-ERROR} in
+		PASS|SKIP) ;;
+		*) cp "${t%.sh}.log" "$logs/$(basename "${t%.sh}").$round.log" 2>/dev/null ;;
+		esac
 	done
 done
 echo "check-repeat: results of $n rounds (pass skip fail test)"
@@ -30,4 +38,5 @@ for t in $tests; do
 	[ "$f" -eq 0 ] || fails=1
 	printf '%4d %4d %4d %s\n' "$p" "$s" "$f" "$t"
 done
+[ "$fails" -eq 0 ] || echo "check-repeat: logs of the failed runs in $logs"
 exit "$fails"
