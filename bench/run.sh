@@ -99,10 +99,23 @@ SOCK="$T/recv.sock"
 start_recv "$SOCK" "$T/recv.jsonl" --silence-window=0
 
 echo "2. pump cost ($SPAWNS spawns over 2 workers, median of $REPS)"
+# The storm's wall time with and without an agent, alternating (none,
+# agent, none, agent...) so that the machine's drift falls on both alike;
+# a fresh agent each time, stopped before the next storm without one.
+storm 200 >/dev/null   # warm-up: page cache
+wall_none=(); wall_agent=()
+for r in $(seq "$REPS"); do
+	wall_none+=("$(storm "$SPAWNS" | field wall_s)")
+	start_agent "$SOCK"
+	wall_agent+=("$(storm "$SPAWNS" | field wall_s)")
+	kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
+done
+
+# The agent's CPU, and its memory after these storms (section 4).
 start_agent "$SOCK"
 storm 200 >/dev/null   # warm-up: page cache, process table
 settle "$AGENT_PID" || true
-agent_cpu=(); storm_cpu=(); agent_per_ev=(); wall_agent=()
+agent_cpu=(); storm_cpu=(); agent_per_ev=()
 for r in $(seq "$REPS"); do
 	before=$(cpu_s "$AGENT_PID")
 	out=$(storm "$SPAWNS")
@@ -111,7 +124,6 @@ for r in $(seq "$REPS"); do
 	d=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.6f", b - a }')
 	agent_cpu+=("$d")
 	storm_cpu+=("$(echo "$out" | field cpu_s)")
-	wall_agent+=("$(echo "$out" | field wall_s)")
 	# Two events per spawn: process.spawned and process.exited.
 	agent_per_ev+=("$(awk -v d="$d" -v n="$SPAWNS" 'BEGIN { printf "%.3f", d * 1e6 / (2 * n) }')")
 done
@@ -138,11 +150,6 @@ FK=$(printf '%s\n' "${fork_cpu[@]}" | median)
 fork_hwm=$(hwm_kb "$FS_PID")
 kill "$FS_PID"; wait "$FS_PID" 2>/dev/null || true
 
-# The storm alone, for its wall time without an observer.
-wall_none=()
-for r in $(seq "$REPS"); do
-	wall_none+=("$(storm "$SPAWNS" | field wall_s)")
-done
 WA=$(printf '%s\n' "${wall_agent[@]}" | median)
 WN=$(printf '%s\n' "${wall_none[@]}" | median)
 
