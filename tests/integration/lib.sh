@@ -27,7 +27,9 @@ require_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/cellos-it.XXXXXX")
 BG_PIDS=""
 cleanup() {
-	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+	# SIGCONT too: a test that failed while it had one stopped (SIGSTOP)
+	# would otherwise wait for it forever (SIGTERM stays pending).
+	for p in $BG_PIDS; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
 	for p in $BG_PIDS; do wait "$p" 2>/dev/null; done
 	[ -n "${TEST_CGROUP:-}" ] && rmdir "$TEST_CGROUP" 2>/dev/null
 	[ -n "${TEST_CGROUP_MNT:-}" ] && umount "$TEST_CGROUP_MNT" 2>/dev/null
@@ -319,11 +321,12 @@ agent_counter() {
 
 # ---- storms and the agent's own state (fault and hardening tests) ----
 
-# start_storm MS NAME [WORKERS]: a spawn storm of MS milliseconds whose
-# processes all exec a link named NAME (so their comm is NAME); $STORM_PID.
+# start_storm MS NAME [WORKERS [PROGRAM]]: a spawn storm of MS milliseconds
+# whose processes all exec a link named NAME (so their comm is NAME) to
+# PROGRAM (default proc-helper, which exits at once); $STORM_PID.
 start_storm() {
 	mkdir -p "$T/storm-bin"
-	ln -sf "$PROC_HELPER" "$T/storm-bin/$2"
+	ln -sf "${4:-$PROC_HELPER}" "$T/storm-bin/$2"
 	bg "$PROC_HELPER" storm "$1" "${3:-2}" "$T/storm-bin/$2"
 	STORM_PID=$BG_PID
 }
