@@ -9,16 +9,9 @@
 # after SIGTERM, nor after SIGKILL, and an agent started after the
 # SIGKILL attaches once and reports.
 . "$(dirname "$0")/lib.sh"
-require_root
-require_prog "$AGENT"
-require_prog "$RECV"
-BPFH="$top_builddir/tests/integration/bpfconnect-helper"
-require_prog "$BPFH"
+require_bpf_connect
 require_prog "$AUDIT_HELPER"
 require_prog "$AUDIT_RULES"
-ensure_test_cgroup
-[ -n "${TEST_CGROUP:-}" ] || skip "no cgroup v2"
-"$BPFH" probe >"$T/probe.txt" 2>&1 || skip "the kernel refuses the connect program: $(cat "$T/probe.txt")"
 
 PROBE=net.connect_attempted
 

@@ -6,14 +6,7 @@
 # lost silently, nothing counted twice), the connects themselves all
 # succeed, and a connect after the resume is reported.
 . "$(dirname "$0")/lib.sh"
-require_root
-require_prog "$AGENT"
-require_prog "$RECV"
-BPFH="$top_builddir/tests/integration/bpfconnect-helper"
-require_prog "$BPFH"
-ensure_test_cgroup
-[ -n "${TEST_CGROUP:-}" ] || skip "no cgroup v2"
-"$BPFH" probe >"$T/probe.txt" 2>&1 || skip "the kernel refuses the connect program: $(cat "$T/probe.txt")"
+require_bpf_connect
 
 PROBE=net.connect_attempted
 # Far more than the ring holds (a record takes 40 bytes of it).

@@ -274,6 +274,21 @@ named_check() {
 		"$1" "$T/pids" "$2"
 }
 
+# require_bpf_connect: root, the agent, the receiver, bpfconnect-helper
+# ($BPFH) and a cgroup of this test's own ($TEST_CGROUP) where the kernel
+# loads the connect program; else skip.
+BPFH="$top_builddir/tests/integration/bpfconnect-helper"
+require_bpf_connect() {
+	require_root
+	require_prog "$AGENT"
+	require_prog "$RECV"
+	require_prog "$BPFH"
+	ensure_test_cgroup
+	[ -n "${TEST_CGROUP:-}" ] || skip "no cgroup v2"
+	"$BPFH" probe >"$T/probe.txt" 2>&1 ||
+		skip "the kernel refuses the connect program: $(cat "$T/probe.txt")"
+}
+
 # chain_cases KIND PREFIX COUNT DIR: COUNT exec chains of KIND
 # (proc-helper chain: sh, env or rename) to distinct names PREFIXNNNN,
 # links to proc-helper made in DIR.  One line per chain: PID START
