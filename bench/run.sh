@@ -50,23 +50,42 @@ row() {
 		"$1" "$2" "$3" "$5" "$6" "$7" "$met"
 }
 
-# CPU time of a process in seconds: the scheduler's exact runtime
-# (/proc/PID/schedstat, ns) where the kernel keeps it, else utime+stime.
-cpu_s() {
-	if [ -r "/proc/$1/schedstat" ]; then
-		awk '{ printf "%.6f\n", $1 / 1e9 }' "/proc/$1/schedstat"
+# CPU time of a process in seconds, into the variable named $1: the
+# scheduler's exact runtime (/proc/PID/schedstat, ns) where the kernel keeps
+# it, else utime+stime from /proc/PID/stat.  Without a fork or an exec: the
+# observers measured here report every process, so a measurement that
+# started one (a subshell, awk, sleep) would charge them for it.
+cpu_into() {
+	local line rest ns
+	if read -r ns rest 2>/dev/null <"/proc/$2/schedstat"; then
+		printf -v "$1" '%d.%09d' $((ns / 1000000000)) $((ns % 1000000000))
 	else
-		awk -v hz="$(getconf CLK_TCK)" '{ printf "%.6f\n", ($14 + $15) / hz }' "/proc/$1/stat"
+		read -r line <"/proc/$2/stat"
+		rest=${line##*) }
+		# shellcheck disable=SC2086
+		set -- "$1" $rest   # then state (field 3) is $2: utime $13, stime $14
+		local us=$(( (${13} + ${14}) * 1000000 / CLK_TCK ))
+		printf -v "$1" '%d.%06d' $((us / 1000000)) $((us % 1000000))
 	fi
 }
+CLK_TCK=$(getconf CLK_TCK)
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
+# A 200 ms nap without sleep(1): read with a timeout from a FIFO nobody
+# writes to.
+mkfifo "$T/nap"
+exec {NAP_FD}<>"$T/nap"
+nap() { read -r -t 0.2 -u "$NAP_FD" _ || true; }
+
 # Wait until a process has been idle (no CPU) for 200 ms: its backlog of
-# events is handled.  Deadline 10 s.
+# events is handled.  Deadline 10 s.  Fork-free (cpu_into, nap): until
+# 2026-11-29 each check started awk, sleep and subshells, whose events kept
+# an observer busy, so it never counted as idle and was charged for 10 s of
+# the check's own processes.
 settle() {
 	local a b i
-	for i in $(seq 50); do
-		a=$(cpu_s "$1"); sleep 0.2; b=$(cpu_s "$1")
+	for ((i = 0; i < 50; i++)); do
+		cpu_into a "$1"; nap; cpu_into b "$1"
 		[ "$a" = "$b" ] && return 0
 	done
 	return 1
@@ -117,10 +136,12 @@ storm 200 >/dev/null   # warm-up: page cache, process table
 settle "$AGENT_PID" || true
 agent_cpu=(); storm_cpu=(); agent_per_ev=()
 for r in $(seq "$REPS"); do
-	before=$(cpu_s "$AGENT_PID")
-	out=$(storm "$SPAWNS")
+	# Idle first: the last round's bookkeeping (awk) is not this storm's.
 	settle "$AGENT_PID" || true
-	after=$(cpu_s "$AGENT_PID")
+	cpu_into before "$AGENT_PID"
+	out=$(storm "$SPAWNS")
+	settle "$AGENT_PID" || note "agent not idle 10 s after the storm"
+	cpu_into after "$AGENT_PID"
 	d=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.6f", b - a }')
 	agent_cpu+=("$d")
 	storm_cpu+=("$(echo "$out" | field cpu_s)")
@@ -140,10 +161,12 @@ FS_PID=$!; BG_PIDS="$BG_PIDS $FS_PID"
 wait_until 10 sh -c "awk '\$2 == 11 && \$4 != \"00000000\"' /proc/net/netlink | grep -q ." || fail "forkstat did not subscribe"
 storm 200 >/dev/null; settle "$FS_PID" || true
 for r in $(seq "$REPS"); do
-	before=$(cpu_s "$FS_PID")
-	storm "$SPAWNS" >/dev/null
+	# Idle first: the last round's bookkeeping (awk) is not this storm's.
 	settle "$FS_PID" || true
-	after=$(cpu_s "$FS_PID")
+	cpu_into before "$FS_PID"
+	storm "$SPAWNS" >/dev/null
+	settle "$FS_PID" || note "forkstat not idle 10 s after the storm"
+	cpu_into after "$FS_PID"
 	fork_cpu+=("$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.6f", b - a }')")
 done
 FK=$(printf '%s\n' "${fork_cpu[@]}" | median)

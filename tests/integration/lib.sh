@@ -27,6 +27,10 @@ require_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/cellos-it.XXXXXX")
 BG_PIDS=""
 cleanup() {
+	# Every step, whatever the one before did: a caller running with set -e
+	# (bench/run.sh) would otherwise leave the rest running when one kill
+	# finds its process already gone.
+	set +e
 	# SIGCONT too: a test that failed while it had one stopped (SIGSTOP)
 	# would otherwise wait for it forever (SIGTERM stays pending).
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
