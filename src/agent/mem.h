@@ -9,9 +9,9 @@
  * some 60 pages, a tenth of the time from exec to ready.
  *
  *  - mem_resident(n, size): n zeroed elements of size bytes, or NULL with
- *    errno ENOMEM (also when n * size overflows).  Before mem_settle() the
- *    pages are touched by it (up to MEM_PENDING_MAX regions; beyond, at
- *    once); after it, at once.
+ *    errno ENOMEM (also when n * size overflows).  Before mem_settle() no
+ *    page of it is touched (up to MEM_REGIONS_MAX regions alive at once;
+ *    beyond, they are touched at once); after it, at once.
  *  - mem_free(p): free what mem_resident() gave (NULL is fine).
  *  - mem_settle(): touch every page of every region not yet touched.
  *  - mem_prefault(buf, len): touch every page of buf[0..len) now.  (A
@@ -26,7 +26,7 @@
 
 /* Smaller than any page size. */
 #define MEM_PREFAULT_STEP 4096
-#define MEM_PENDING_MAX 16
+#define MEM_REGIONS_MAX 16
 
 void mem_prefault(void *buf, size_t len);
 void *mem_resident(size_t n, size_t size);

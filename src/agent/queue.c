@@ -4,13 +4,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "queue.h"
-
-/* Smaller than any page size. */
-#define QUEUE_PREFAULT_STEP 4096
 
 int queue_init(struct queue *q, size_t cap)
 {
@@ -19,21 +16,19 @@ int queue_init(struct queue *q, size_t cap)
 		errno = EINVAL;
 		return -1;
 	}
-	q->buf = malloc(cap);
+	/* Resident before the first event, like every table (mem.h): memory
+	 * never grows with the backlog, and the pages are touched after the
+	 * ready line, not on the way to it. */
+	q->buf = mem_resident(cap, 1);
 	if (!q->buf)
 		return -1;
-	/* Resident from the start: memory never grows with the backlog.
-	 * (A memset would be folded with the malloc into a calloc, which
-	 * touches nothing; volatile stores are kept.) */
-	for (size_t i = 0; i < cap; i += QUEUE_PREFAULT_STEP)
-		((volatile uint8_t *)q->buf)[i] = 0;
 	q->cap = cap;
 	return 0;
 }
 
 void queue_fini(struct queue *q)
 {
-	free(q->buf);
+	mem_free(q->buf);
 	memset(q, 0, sizeof(*q));
 }
 
