@@ -26,14 +26,29 @@ require_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
 # through bg (killed first).
 T=$(mktemp -d "${TMPDIR:-/tmp}/cellos-it.XXXXXX")
 BG_PIDS=""
+# is_stopped PID: the process is in a job-control stop (state T).
+is_stopped() {
+	local line
+	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+	line=${line##*) }
+	[ "${line%% *}" = T ]
+}
 cleanup() {
 	# Every step, whatever the one before did: a caller running with set -e
 	# (bench/run.sh) would otherwise leave the rest running when one kill
 	# finds its process already gone.
 	set +e
-	# SIGCONT too: a test that failed while it had one stopped (SIGSTOP)
-	# would otherwise wait for it forever (SIGTERM stays pending).
-	for p in $BG_PIDS; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
+	# SIGCONT too, to a stopped one only: a test that failed while it had
+	# one stopped (SIGSTOP) would otherwise wait for it forever (SIGTERM
+	# stays pending).  Not to every one: in the sanitizer build a process
+	# already exiting runs LeakSanitizer, which stops itself by ptrace
+	# attach (SIGSTOP); a SIGCONT then discards that stop, and the
+	# sanitizer waits for it forever (seen in CI: the receiver spinning,
+	# its tracer child in wait, for 300 s).
+	for p in $BG_PIDS; do
+		kill "$p" 2>/dev/null
+		is_stopped "$p" && kill -CONT "$p" 2>/dev/null
+	done
 	for p in $BG_PIDS; do wait "$p" 2>/dev/null; done
 	[ -n "${TEST_CGROUP:-}" ] && rmdir "$TEST_CGROUP" 2>/dev/null
 	[ -n "${TEST_CGROUP_MNT:-}" ] && umount "$TEST_CGROUP_MNT" 2>/dev/null
