@@ -33,9 +33,10 @@ test_pid=$!
 	wait "$nap"
 	echo "FAIL: $1 still running after $limit s (TEST_TIMEOUT); its processes:"
 	ps -s "$test_pid" -o pid,ppid,stat,wchan:24,etimes,args 2>&1
+	# TERM first, so the script's cleanup runs; what outlives it gets
+	# KILL below.  (No SIGCONT: it would discard the SIGSTOP that a
+	# sanitizer's leak check at exit stops itself with, and hang it.)
 	kill -TERM "-$test_pid" 2>/dev/null
-	# SIGCONT: a stopped process would keep the TERM pending forever.
-	kill -CONT "-$test_pid" 2>/dev/null
 	sleep 5
 	kill -KILL "-$test_pid" 2>/dev/null
 	exit 0
@@ -46,4 +47,8 @@ wait "$test_pid"
 rc=$?
 kill -TERM "$dog" 2>/dev/null
 wait "$dog"
+# Whatever of the test still runs (a process its cleanup missed, or one a
+# TERM could not end) goes now: the watchdog may have been told to stop
+# before its own KILL, and nothing of one test may outlive it.
+kill -KILL "-$test_pid" 2>/dev/null
 exit "$rc"
