@@ -56,12 +56,11 @@ row() {
 # observers measured here report every process, so a measurement that
 # started one (a subshell, awk, sleep) would charge them for it.
 cpu_into() {
-	local line rest ns
+	local rest ns
 	if read -r ns rest 2>/dev/null <"/proc/$2/schedstat"; then
 		printf -v "$1" '%d.%09d' $((ns / 1000000000)) $((ns % 1000000000))
 	else
-		read -r line <"/proc/$2/stat"
-		rest=${line##*) }
+		proc_stat rest "$2"
 		# shellcheck disable=SC2086
 		set -- "$1" $rest   # then state (field 3) is $2: utime $13, stime $14
 		local us=$(( (${13} + ${14}) * 1000000 / CLK_TCK ))

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 
 #include "mem.h"
@@ -18,7 +17,6 @@
 static struct {
 	void *p;
 	size_t len;
-	bool touched;
 } regions[MEM_REGIONS_MAX];
 static size_t n_regions;
 static bool settled;
@@ -64,7 +62,6 @@ void *mem_resident(size_t n, size_t size)
 	}
 	regions[n_regions].p = p;
 	regions[n_regions].len = len;
-	regions[n_regions].touched = settled;
 	n_regions++;
 	if (settled)
 		mem_prefault(p, len);
@@ -88,11 +85,10 @@ void mem_free(void *p)
 
 void mem_settle(void)
 {
-	for (size_t i = 0; i < n_regions; i++) {
-		if (!regions[i].touched) {
-			mem_prefault(regions[i].p, regions[i].len);
-			regions[i].touched = true;
-		}
-	}
+	/* Regions made after it were touched when they were made. */
+	if (settled)
+		return;
+	for (size_t i = 0; i < n_regions; i++)
+		mem_prefault(regions[i].p, regions[i].len);
 	settled = true;
 }

@@ -26,12 +26,19 @@ require_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
 # through bg (killed first).
 T=$(mktemp -d "${TMPDIR:-/tmp}/cellos-it.XXXXXX")
 BG_PIDS=""
+# proc_stat VAR PID: /proc/PID/stat from field 3 (state) on into VAR,
+# without a fork (the comm before it may hold spaces and parentheses).
+proc_stat() {
+	local line
+	read -r line 2>/dev/null <"/proc/$2/stat" || return 1
+	eval "$1=\${line##*) }"
+}
+
 # is_stopped PID: the process is in a job-control stop (state T).
 is_stopped() {
-	local line
-	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
-	line=${line##*) }
-	[ "${line%% *}" = T ]
+	local st
+	proc_stat st "$1" || return 1
+	[ "${st%% *}" = T ]
 }
 cleanup() {
 	# Every step, whatever the one before did: a caller running with set -e
